@@ -1,0 +1,76 @@
+"""Settings read from the environment, with safe defaults for a local run."""
+
+import os
+from datetime import timedelta
+
+# Subresource integrity of htmx.min.js 4.0.1; static/vendor/htmx-4.0.1.min.js is that file.
+HTMX_INTEGRITY = "sha384-Qp9rdC8H7EqOoX+nR0P3RPG2Noji+qdwJlGpfzwQJsfOpp3sGwIdSP9xO3+UlEhn"
+
+
+def database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the usual short form."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the configuration from environment variables.
+
+    Every setting has a default that is safe on a developer's machine; production sets
+    SECRET_KEY, DATABASE_URL, the MAIL_* settings, PUBLIC_BASE_URL and RATELIMIT_STORAGE_URI.
+    """
+    default_db = "sqlite:///" + os.path.join(instance_path, "medsamtale.sqlite")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret"),
+        "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL", default_db)),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Mail
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": os.environ.get(
+            "MAIL_DEFAULT_SENDER", "Medsamtale <medsamtale@localhost>"
+        ),
+        "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
+        "OUTBOX_RETRY_BASE_SECONDS": _int("OUTBOX_RETRY_BASE_SECONDS", 30),
+        "OUTBOX_POLL_SECONDS": _int("OUTBOX_POLL_SECONDS", 5),
+        # Accounts
+        "PASSWORD_TOKEN_HOURS": _int("PASSWORD_TOKEN_HOURS", 24),
+        "WELCOME_TOKEN_DAYS": _int("WELCOME_TOKEN_DAYS", 7),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("SESSION_HOURS", 12)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        # A CSRF token must outlive the longest meeting, so it lasts as long as the session.
+        "WTF_CSRF_TIME_LIMIT": _int("SESSION_HOURS", 12) * 3600,
+        # Language and time
+        "BABEL_DEFAULT_LOCALE": "nb",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
+        "LANGUAGES": {"nb": "Norsk bokmål", "en": "English"},
+        # htmx from a CDN, with the vendored copy as fallback; "" serves only the vendored copy.
+        "HTMX_CDN_URL": os.environ.get(
+            "HTMX_CDN_URL", "https://cdn.jsdelivr.net/npm/htmx.org@4.0.1/dist/htmx.min.js"
+        ),
+        "HTMX_INTEGRITY": HTMX_INTEGRITY,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }

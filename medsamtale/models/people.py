@@ -1,0 +1,130 @@
+"""The organisation and its people: accounts, roles and reporting lines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from ..extensions import db
+from ..passwords import hash_password, password_needs_rehash, verify_password
+from ..timeutil import utcnow
+
+NAME_MAX = 120
+EMAIL_MAX = 254
+
+
+class Organisation(db.Model):
+    """The one organisation an installation serves."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+
+    @classmethod
+    def current(cls) -> Organisation | None:
+        return db.session.scalar(select(cls).order_by(cls.id).limit(1))
+
+
+class User(UserMixin, db.Model):
+    """A person who can log in. Roles are flags: a leader is usually an employee too."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    # Stored lower-cased, so the unique constraint holds regardless of case.
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str] = mapped_column(String(5), default="nb")
+    is_hr_admin: Mapped[bool] = mapped_column(default=False)
+    is_leader: Mapped[bool] = mapped_column(default=False)
+    is_employee: Mapped[bool] = mapped_column(default=True)
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Raised to end every session of this user at once.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    leader: Mapped[User | None] = relationship(
+        remote_side=[id], back_populates="reports", lazy="joined"
+    )
+    reports: Mapped[list[User]] = relationship(back_populates="leader", order_by="User.name")
+
+    @validates("email")
+    def _normalise_email(self, _key: str, value: str) -> str:
+        return normalise_email(value)
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @classmethod
+    def from_session_id(cls, session_id: str) -> User | None:
+        """The user a session belongs to, unless that session has been ended."""
+        user_id, _, version = session_id.partition(".")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(cls, int(user_id))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
+
+    @classmethod
+    def by_email(cls, email: str) -> User | None:
+        return db.session.scalar(select(cls).where(cls.email == normalise_email(email)))
+
+    @property
+    def roles(self) -> list[str]:
+        """Role keys, for display through roles.ROLE_LABELS."""
+        flags = [("hr_admin", self.is_hr_admin), ("leader", self.is_leader)]
+        flags.append(("employee", self.is_employee))
+        return [key for key, held in flags if held]
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = hash_password(password)
+        self.end_sessions()
+
+    def check_password(self, password: str) -> bool:
+        if not self.password_hash or not verify_password(self.password_hash, password):
+            return False
+        if password_needs_rehash(self.password_hash):
+            self.password_hash = hash_password(password)
+        return True
+
+    def end_sessions(self) -> None:
+        self.session_version = (self.session_version or 1) + 1
+
+    def deactivate(self) -> None:
+        self.active = False
+        self.end_sessions()
+
+    def leader_problem(self, candidate: User | None) -> str | None:
+        """Why `candidate` cannot be this user's leader, as a key; None when it can."""
+        if candidate is None:
+            return None
+        if candidate.id is not None and candidate.id == self.id or candidate is self:
+            return "self"
+        if not candidate.is_leader:
+            return "not_leader"
+        if not candidate.active:
+            return "inactive"
+        seen = set()
+        above = candidate
+        while above is not None and above.id not in seen:
+            if above is self or (self.id is not None and above.id == self.id):
+                return "loop"
+            seen.add(above.id)
+            above = above.leader
+        return None
+
+
+def normalise_email(value: str) -> str:
+    return (value or "").strip().lower()

@@ -1,0 +1,7 @@
+// Every htmx request carries the page's CSRF token, as forms do in a hidden field.
+document.addEventListener("htmx:config:request", function (event) {
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  if (meta) {
+    event.detail.ctx.request.headers["X-CSRFToken"] = meta.content;
+  }
+});

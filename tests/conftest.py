@@ -1,0 +1,304 @@
+"""Fixtures: the app on a migrated database (SQLite, or PostgreSQL via TEST_DATABASE_URL),
+a real SMTP server (aiosmtpd), a live server and a real Chromium (Playwright)."""
+
+import os
+import shutil
+import socket
+import threading
+from email import message_from_bytes, policy
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from medsamtale import create_app
+from medsamtale.extensions import db, limiter
+from medsamtale.models import User
+from medsamtale.outbox import send_due
+from medsamtale.passwords import hash_password
+
+IN_CI = os.environ.get("CI") == "true"
+PASSWORD = "correct-horse-battery"
+
+
+def unavailable(reason: str):
+    """Skip on a developer's machine; fail under CI, where everything must run."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this must run in CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# Database -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+    from medsamtale.config import database_url as normalise
+
+    engine = sa.create_engine(normalise(url))
+    try:
+        with engine.begin() as conn:
+            # The test database is ours: start from an empty schema every run.
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    except sa.exc.OperationalError as error:
+        pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL cannot be reached: {error}")
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url):
+    """The schema, made by the migrations alone."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+# Email --------------------------------------------------------------------------------------
+
+
+class Mailbox:
+    """Collects what the SMTP server receives, as parsed email messages."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str):
+        return [m for m in self.messages if m["To"] == address]
+
+
+class SMTPServer:
+    def __init__(self):
+        self.port = free_port()
+        self.mailbox = Mailbox()
+        self.controller = None
+
+    def start(self):
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    if smtp_server.controller is None:
+        smtp_server.start()
+    smtp_server.mailbox.messages.clear()
+    return smtp_server.mailbox
+
+
+# The app ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_config(migrated_database, smtp_server, tmp_path):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": migrated_database,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_server.port,
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_DEFAULT_SENDER": "Medsamtale <medsamtale@test.example>",
+        "PUBLIC_BASE_URL": "https://medsamtale.test.example",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "HTMX_CDN_URL": "",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        limiter.reset()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a person directly in the database; returns the user's id."""
+    password_hash = hash_password(PASSWORD)
+
+    def make(name="Kari Nordmann", email=None, *, roles=("employee",), leader_id=None,
+             active=True, locale="nb", password=True):
+        with app.app_context():
+            user = User(
+                name=name,
+                email=email or name.lower().replace(" ", ".") + "@example.no",
+                password_hash=password_hash if password else None,
+                is_employee="employee" in roles,
+                is_leader="leader" in roles,
+                is_hr_admin="hr_admin" in roles,
+                leader_id=leader_id,
+                active=active,
+                locale=locale,
+            )
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password=PASSWORD, follow_redirects=False):
+        return self.client.post(
+            "/login", data={"email": email, "password": password},
+            follow_redirects=follow_redirects,
+        )
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def hr_admin(make_user, auth):
+    """A logged-in HR admin's id."""
+    user_id = make_user("Hanne HR", "hr@example.no", roles=("hr_admin",))
+    auth.login("hr@example.no")
+    return user_id
+
+
+@pytest.fixture
+def deliver(app, mailbox):
+    """Run the outbox sender once and return what the SMTP server has received so far."""
+
+    def run(**kwargs):
+        with app.app_context():
+            send_due(**kwargs)
+        return mailbox.messages
+
+    return run
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count SQL statements run inside a `with count_queries() as counter:` block."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        statements = []
+
+        def record(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return counting
+
+
+# Browser ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on a free port, for the browser."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which(
+        "chromium-browser"
+    )
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if not path:
+        unavailable("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="nb-NO", timezone_id="Europe/Oslo")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
