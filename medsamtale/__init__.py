@@ -3,8 +3,8 @@
 import os
 from pathlib import Path
 
-from flask import Flask, g, render_template, request, session
-from flask_babel import format_date, format_datetime
+from flask import Flask, g, has_request_context, render_template, request, session
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -39,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "nb"
     if current_user and current_user.is_authenticated:
         return current_user.locale
     return session.get("locale", "nb")
@@ -107,7 +109,7 @@ def register_templating(app: Flask) -> None:
             "organisation_name": g.organisation_name,
             "role_labels": ROLE_LABELS,
             "languages": app.config["LANGUAGES"],
-            "current_locale": select_locale(),
+            "current_locale": str(get_locale()),
         }
 
 

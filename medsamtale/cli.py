@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
@@ -45,6 +46,7 @@ def initialise(organisation_name: str) -> Organisation:
 @click.option("--organisation", "organisation_name", required=True, help="The organisation.")
 @click.option("--admin-email", help="Email of the first HR admin.")
 @click.option("--admin-name", help="Name of the first HR admin.")
+@with_appcontext
 def init_command(organisation_name, admin_email, admin_name):
     """Initialise a new installation: organisation, question bank and first HR admin."""
     initialise(organisation_name)
@@ -64,9 +66,14 @@ def init_command(organisation_name, admin_email, admin_name):
 
 
 @click.command("demo")
-def demo_command():
+@click.option("--if-empty", is_flag=True, help="Do nothing, successfully, if there are users.")
+@with_appcontext
+def demo_command(if_empty):
     """Fill an empty database with a demo organisation and print its accounts."""
     if db.session.scalar(select(func.count(User.id))):
+        if if_empty:
+            click.echo("The database already has users; no demo data was added.")
+            return
         raise click.ClickException("The database already has users; the demo leaves it alone.")
     initialise(DEMO_ORGANISATION)
     password_hash = hash_password(DEMO_PASSWORD)

@@ -7,9 +7,18 @@ from wtforms.validators import DataRequired, Email, Length
 from ..models.people import EMAIL_MAX, NAME_MAX
 
 
+def strip(value):
+    """Drop spaces around typed or pasted text, so " kari@example.no " is a valid address."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class UserForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=EMAIL_MAX)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)], filters=[strip]
+    )
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(), Email(), Length(max=EMAIL_MAX)], filters=[strip]
+    )
     leader_id = SelectField(_l("Leader"), coerce=int, default=0)
     is_employee = BooleanField(_l("Employee"), default=True)
     is_leader = BooleanField(_l("Leader"))

@@ -1,0 +1,368 @@
+"""Importing people from a CSV file: a preview first, then all of them or none."""
+
+import html
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from medsamtale.extensions import db
+from medsamtale.models import OutboxMessage, PasswordToken, User
+
+SET_LINK = "https://medsamtale.test.example/password/set/"
+HEADER = "name,email,leader_email,role\n"
+
+
+# Helpers ------------------------------------------------------------------------------------
+
+
+def upload(client, content, filename="people.csv"):
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    return client.post(
+        "/admin/import",
+        data={"file": (io.BytesIO(content), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def confirm(client, csv_text):
+    return client.post("/admin/import/confirm", data={"csv_text": csv_text})
+
+
+def hidden_csv_text(page):
+    """The CSV text the preview carries in its confirm form, as a browser would post it."""
+    match = re.search(r'<input[^>]*name="csv_text"[^>]*>', page)
+    assert match, "the preview has no confirm form"
+    value = re.search(r'value="([^"]*)"', match.group(0), re.S)
+    return html.unescape(value.group(1))
+
+
+def preview_rows(page):
+    """{line number: row html} for every row of the preview table."""
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    rows = {}
+    for row in re.findall(r"<tr class=\"(?:good|bad)\">.*?</tr>", body, re.S):
+        line = int(re.search(r"<td>(\d+)</td>", row).group(1))
+        rows[line] = row
+    return rows
+
+
+def bad_lines(page):
+    return sorted(line for line, row in preview_rows(page).items() if 'class="bad"' in row)
+
+
+def people(app):
+    """{email: (name, roles, leader's email)} for everyone in the database."""
+    with app.app_context():
+        return {
+            u.email: (u.name, set(u.roles), u.leader.email if u.leader else None)
+            for u in db.session.scalars(select(User))
+        }
+
+
+def outbox(app):
+    with app.app_context():
+        return sorted(db.session.scalars(select(OutboxMessage.recipient)))
+
+
+def assert_nothing_imported(app, before):
+    assert people(app) == before
+    assert outbox(app) == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count(PasswordToken.id))) == 0
+
+
+# Access -------------------------------------------------------------------------------------
+
+
+def test_the_import_page_has_an_upload_form(client, hr_admin):
+    response = client.get("/admin/import")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'enctype="multipart/form-data"' in page
+    assert 'type="file"' in page and 'name="file"' in page
+    assert 'name="csv_text"' not in page
+
+
+# A good file --------------------------------------------------------------------------------
+
+
+GOOD_COMMA = (
+    HEADER
+    + "Ola Nordmann,ola@example.no,lena@example.no,employee\n"
+    + "Lena Leder,Lena@Example.no,lars@example.no,leader\n"
+    + "Åse Ødegård,aase@example.no,lars@example.no,employee\n"
+    + "\n"
+    + "Hedda HR,hedda@example.no,,hr_admin\n"
+)
+
+GOOD_SEMICOLON = (
+    "navn;e-post;leders e-post;rolle\r\n"
+    "Ola Nordmann;ola@example.no;lena@example.no;medarbeider\r\n"
+    "Lena Leder;lena@example.no;lars@example.no;leder\r\n"
+    "\"Ødegård; Åse\";aase@example.no;LARS@example.no;ansatt\r\n"
+    "Hedda HR;hedda@example.no;;hr_admin\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "names"),
+    [
+        (GOOD_COMMA.encode("utf-8"), ["Ola Nordmann", "Lena Leder", "Åse Ødegård", "Hedda HR"]),
+        ("\ufeff" + GOOD_SEMICOLON, ["Ola Nordmann", "Lena Leder", "Ødegård; Åse", "Hedda HR"]),
+    ],
+    ids=["comma", "semicolon-with-bom"],
+)
+def test_a_good_file_is_previewed_then_imported_with_leaders_and_roles(
+    app, client, hr_admin, make_user, deliver, content, names
+):
+    if isinstance(content, str):
+        content = content.encode("utf-8")  # keeps the BOM as bytes EF BB BF
+    make_user("Lars Leder", "lars@example.no", roles=("employee", "leader"))
+    before = people(app)
+
+    response = upload(client, content)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page
+    rows = preview_rows(page)
+    assert len(rows) == 4
+    for name in names:
+        assert html.escape(name, quote=False) in page
+    for email in ["ola@example.no", "lena@example.no", "aase@example.no", "hedda@example.no"]:
+        assert email in page
+    assert bad_lines(page) == []
+    # The preview alone changes nothing.
+    assert people(app) == before
+    assert outbox(app) == []
+
+    csv_text = hidden_csv_text(page)
+    assert not csv_text.startswith("\ufeff")
+    response = confirm(client, csv_text)
+    assert response.status_code == 302
+    assert response.location == "/admin/"
+
+    now = people(app)
+    assert now["ola@example.no"] == (names[0], {"employee"}, "lena@example.no")
+    # Lena is defined after Ola, who reports to her; she reports to an existing leader.
+    assert now["lena@example.no"] == ("Lena Leder", {"employee", "leader"}, "lars@example.no")
+    assert now["aase@example.no"] == (names[2], {"employee"}, "lars@example.no")
+    assert now["hedda@example.no"] == ("Hedda HR", {"hr_admin"}, None)
+    assert now["lars@example.no"] == before["lars@example.no"]
+    assert len(now) == len(before) + 4
+
+    new = ["aase@example.no", "hedda@example.no", "lena@example.no", "ola@example.no"]
+    assert outbox(app) == new
+    page = client.get("/admin/").get_data(as_text=True)
+    for email in new:
+        assert email in page
+
+    delivered = deliver()
+    assert sorted(m["To"] for m in delivered) == new
+    for message in delivered:
+        assert SET_LINK in message.get_body(("plain",)).get_content()
+
+    # The same file again is now refused line by line: everyone exists.
+    response = upload(client, content)
+    assert response.status_code == 422
+    assert len(bad_lines(response.get_data(as_text=True))) == 4
+
+
+def test_a_leader_defined_later_in_the_file_can_lead_a_leader(app, client, hr_admin):
+    text = (
+        HEADER
+        + "Ola Nordmann,ola@example.no,lena@example.no,employee\n"
+        + "Lena Leder,lena@example.no,sjef@example.no,leader\n"
+        + "Sjur Sjef,sjef@example.no,,leader\n"
+    )
+    response = upload(client, text)
+    assert response.status_code == 200
+    assert confirm(client, hidden_csv_text(response.get_data(as_text=True))).status_code == 302
+    now = people(app)
+    assert now["ola@example.no"][2] == "lena@example.no"
+    assert now["lena@example.no"][2] == "sjef@example.no"
+    assert now["sjef@example.no"] == ("Sjur Sjef", {"employee", "leader"}, None)
+
+
+# Bad files ----------------------------------------------------------------------------------
+
+
+BAD_ROWS = [
+    # (the CSV line after the header, what is wrong)
+    ("Ola Nordmann,ola@example.no,,employee", None),  # good line 2
+    ("Ugyldig Epost,not-an-email,,employee", "invalid email"),  # 3
+    ("Dobbel En,dup@example.no,,employee", None),  # 4
+    ("Dobbel To,DUP@example.no,,employee", "duplicate in file"),  # 5
+    ("Kari Igjen,kari@example.no,,employee", "already exists"),  # 6
+    ("Rolle Ukjent,rolle@example.no,,sjef", "unknown role"),  # 7
+    ("Leder Ukjent,ukjent@example.no,nobody@example.no,employee", "unknown leader"),  # 8
+    ("Leder Feil,feil@example.no,kari@example.no,employee", "existing non-leader"),  # 9
+    ("Leder Fil,fil@example.no,ola@example.no,employee", "non-leader in file"),  # 10
+    ("Meg Selv,selv@example.no,selv@example.no,leader", "self as leader"),  # 11
+    ("Loop En,loop1@example.no,loop2@example.no,leader", "loop"),  # 12
+    ("Loop To,loop2@example.no,loop1@example.no,leader", "loop"),  # 13
+    ("N" * 121 + ",lang@example.no,,employee", "over-long name"),  # 14
+    (",tom@example.no,,employee", "missing name"),  # 15
+    ("Lang Epost," + "a" * 250 + "@example.no,,employee", "over-long email"),  # 16
+    ("Per Person,per@example.no,,leader", None),  # good line 17
+]
+
+
+def test_a_file_with_bad_rows_shows_each_bad_line_and_imports_nobody(
+    app, client, hr_admin, make_user
+):
+    make_user("Kari Nordmann", "kari@example.no")  # exists, employee only
+    before = people(app)
+    text = HEADER + "\n".join(row for row, _problem in BAD_ROWS) + "\n"
+    expected_bad = [n + 2 for n, (_row, problem) in enumerate(BAD_ROWS) if problem]
+
+    response = upload(client, text)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    rows = preview_rows(page)
+    assert sorted(rows) == list(range(2, len(BAD_ROWS) + 2))
+    assert bad_lines(page) == expected_bad
+    assert 'class="good"' in rows[2] and "ola@example.no" in rows[2]
+    assert 'class="good"' in rows[17] and "per@example.no" in rows[17]
+    for line in expected_bad:
+        # Each bad row lists its errors, each error naming the row's line number.
+        errors = re.search(r'<ul class="errors">(.*?)</ul>', rows[line], re.S)
+        assert errors, line
+        items = re.findall(r"<li>(.*?)</li>", errors.group(1), re.S)
+        assert items and all(f"{line}" in item for item in items), (line, items)
+    # No way forward from this preview.
+    assert 'name="csv_text"' not in page
+    assert_nothing_imported(app, before)
+
+    # Posting the same text to the confirm step anyway imports nobody, not even good rows.
+    response = confirm(client, text)
+    assert response.status_code == 422
+    assert_nothing_imported(app, before)
+    assert "per@example.no" not in people(app)
+
+
+@pytest.mark.parametrize(
+    ("rows", "bad"),
+    [
+        (["Ugyldig,ikke-epost,,employee"], [2]),
+        (["En,dup@example.no,,employee", "To,dup@example.no,,employee"], [3]),
+        (["Kari Igjen,KARI@example.no,,employee"], [2]),
+        (["Ukjent Rolle,r@example.no,,boss"], [2]),
+        (["Ukjent Leder,u@example.no,nobody@example.no,employee"], [2]),
+        (["Ansatt,a@example.no,,employee", "Under,b@example.no,a@example.no,employee"], [3]),
+        (["Eksisterende ikke-leder,c@example.no,kari@example.no,employee"], [2]),
+        (["Selv,s@example.no,s@example.no,leader"], [2]),
+        (["A,a@example.no,b@example.no,leader", "B,b@example.no,a@example.no,leader"], [2, 3]),
+        (["A,a@example.no,b@example.no,leader", "B,b@example.no,c@example.no,leader",
+          "C,c@example.no,a@example.no,leader"], [2, 3, 4]),
+        (["N" * 121 + ",n@example.no,,employee"], [2]),
+    ],
+    ids=["invalid-email", "duplicate-in-file", "exists", "unknown-role", "unknown-leader",
+         "leader-without-role-in-file", "leader-without-role-in-db", "self-leader",
+         "loop-of-two", "loop-of-three", "long-name"],
+)
+def test_each_kind_of_bad_row_is_refused(app, client, hr_admin, make_user, rows, bad):
+    make_user("Kari Nordmann", "kari@example.no")
+    before = people(app)
+    # A good row first, so a bad row is never the only one.
+    text = HEADER + "Ola Nordmann,ola@example.no,,employee\n" + "\n".join(rows) + "\n"
+    bad = [line + 1 for line in bad]
+
+    response = upload(client, text)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert bad_lines(page) == bad
+    assert 'name="csv_text"' not in page
+    assert confirm(client, text).status_code == 422
+    assert_nothing_imported(app, before)
+
+
+def test_an_inactive_leader_cannot_be_named(app, client, hr_admin, make_user):
+    make_user("Gamle Leder", "gamle@example.no", roles=("leader",), active=False)
+    before = people(app)
+    text = HEADER + "Ola Nordmann,ola@example.no,gamle@example.no,employee\n"
+    response = upload(client, text)
+    assert response.status_code == 422
+    assert bad_lines(response.get_data(as_text=True)) == [2]
+    assert confirm(client, text).status_code == 422
+    assert_nothing_imported(app, before)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name,email,role\nOla Nordmann,ola@example.no,employee\n",
+        "navn,e-post,leder\nOla Nordmann,ola@example.no,\n",
+        "Ola Nordmann,ola@example.no,,employee\n",
+        "fornavn,etternavn,epost,leder,rolle\nOla,Nordmann,ola@example.no,,employee\n",
+    ],
+    ids=["no-leader-column", "no-role-column", "no-header", "unknown-column"],
+)
+def test_missing_header_columns_are_refused(app, client, hr_admin, text):
+    before = people(app)
+    response = upload(client, text)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    # The problem is about the file, shown in the preview; no rows, no confirm form.
+    preview = page[page.index('id="preview-heading"'):]
+    assert 'class="errors"' in preview
+    assert "<tbody>" not in preview
+    assert 'name="csv_text"' not in page
+    assert confirm(client, text).status_code == 422
+    assert_nothing_imported(app, before)
+
+
+def test_a_file_with_only_a_header_is_refused(app, client, hr_admin):
+    before = people(app)
+    response = upload(client, HEADER)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'name="csv_text"' not in page
+    assert confirm(client, HEADER).status_code == 422
+    assert_nothing_imported(app, before)
+
+
+def test_a_file_that_is_not_utf8_is_refused(app, client, hr_admin):
+    before = people(app)
+    content = (HEADER + "Bjørn Berg,bjorn@example.no,,employee\n").encode("cp1252")
+    response = upload(client, content)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="file-errors"' in page
+    assert 'aria-invalid="true"' in page
+    assert "preview-heading" not in page
+    assert 'name="csv_text"' not in page
+    assert_nothing_imported(app, before)
+
+
+def test_a_wrongly_named_file_is_refused(app, client, hr_admin):
+    before = people(app)
+    content = HEADER.encode() + b"Ola Nordmann,ola@example.no,,employee\n"
+    response = upload(client, content, "people.xlsx")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="file-errors"' in page
+    assert "preview-heading" not in page
+    assert_nothing_imported(app, before)
+
+
+def test_no_file_or_an_empty_file_is_refused(app, client, hr_admin):
+    before = people(app)
+    response = client.post("/admin/import", data={}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert 'id="file-errors"' in response.get_data(as_text=True)
+
+    response = upload(client, b"")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    preview = page[page.index('id="preview-heading"'):]
+    assert 'class="errors"' in preview
+    assert 'name="csv_text"' not in page
+    assert_nothing_imported(app, before)
+
+
+def test_confirm_without_text_imports_nobody(app, client, hr_admin):
+    before = people(app)
+    assert client.post("/admin/import/confirm", data={}).status_code == 422
+    assert_nothing_imported(app, before)
