@@ -600,3 +600,18 @@ def test_people_page_query_count_does_not_grow_with_the_number_of_people(
     assert page.count("@example.no</td>") == 32
     assert "Person 29" in page
     assert len(many) == len(few), (few, many)
+
+
+def test_the_leader_role_stays_while_people_report_to_the_leader(
+    app, client, hr_admin, make_user
+):
+    leader_id = make_user("Lars Leder", "lars@example.no", roles=("leader", "employee"))
+    make_user("Anne Ansatt", "anne@example.no", leader_id=leader_id)
+    response = client.post(f"/admin/users/{leader_id}", data={
+        "name": "Lars Leder", "email": "lars@example.no", "leader_id": "0",
+        "is_employee": "y", "locale": "nb",
+    })
+    assert response.status_code == 422
+    assert 'id="is_leader-errors"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, leader_id).is_leader

@@ -43,6 +43,11 @@ def save_user(user: User, form) -> bool:
     if problem:
         form.leader_id.errors.append(LEADER_PROBLEMS[problem])
         return False
+    if user.is_leader and not form.is_leader.data and any(r.active for r in user.reports):
+        form.is_leader.errors.append(
+            _l("People still have this person as their leader. Give them another leader first.")
+        )
+        return False
     is_new = user.id is None
     for name in ("name", "email", "is_employee", "is_leader", "is_hr_admin", "locale"):
         setattr(user, name, getattr(form, name).data)

@@ -19,6 +19,22 @@ THEME_NAME_MAX = 120
 PROMPTS_PER_QUESTION = 3
 
 
+class Retirable:
+    """Retired rows stay in the database and out of new conversations; restore undoes it."""
+
+    retired_at: Mapped[datetime | None]
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
+
+    def retire(self) -> None:
+        self.retired_at = utcnow()
+
+    def restore(self) -> None:
+        self.retired_at = None
+
+
 class QuestionSet(db.Model):
     """A form of conversation, such as the standard set or the solution-focused LØFT set."""
 
@@ -35,7 +51,7 @@ class QuestionSet(db.Model):
     )
 
 
-class Theme(db.Model):
+class Theme(Retirable, db.Model):
     """A group of questions. The salary theme is always placed last (rule R8)."""
 
     __tablename__ = "theme"
@@ -46,32 +62,20 @@ class Theme(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
     is_salary: Mapped[bool] = mapped_column(default=False)
-    retired_at: Mapped[datetime | None]
 
     question_set: Mapped[QuestionSet] = relationship(back_populates="themes")
     questions: Mapped[list[Question]] = relationship(
         back_populates="theme", order_by="(Question.position, Question.id)"
     )
 
-    @property
-    def retired(self) -> bool:
-        return self.retired_at is not None
 
-    def retire(self) -> None:
-        self.retired_at = utcnow()
-
-    def restore(self) -> None:
-        self.retired_at = None
-
-
-class Question(db.Model):
+class Question(Retirable, db.Model):
     __tablename__ = "question"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"), index=True)
     text: Mapped[str] = mapped_column(String(QUESTION_MAX))
     position: Mapped[int] = mapped_column(default=0)
-    retired_at: Mapped[datetime | None]
 
     theme: Mapped[Theme] = relationship(back_populates="questions")
     prompts: Mapped[list[FollowUpPrompt]] = relationship(
@@ -79,16 +83,6 @@ class Question(db.Model):
         order_by="FollowUpPrompt.position",
         cascade="all, delete-orphan",
     )
-
-    @property
-    def retired(self) -> bool:
-        return self.retired_at is not None
-
-    def retire(self) -> None:
-        self.retired_at = utcnow()
-
-    def restore(self) -> None:
-        self.retired_at = None
 
     def replace_prompts(self, texts: list[str]) -> None:
         self.prompts = [FollowUpPrompt(text=t, position=i) for i, t in enumerate(texts)]

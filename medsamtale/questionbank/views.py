@@ -56,6 +56,9 @@ def new_theme(set_id: int):
         theme = Theme(position=next_position(Theme.position, Theme.question_set_id == set_id))
         form.populate_obj(theme)
         theme.question_set = question_set
+        # SQLAlchemy 2.0 no longer cascades a new object into the session through a backref,
+        # so without this add the theme would silently not be saved.
+        db.session.add(theme)
         db.session.commit()
         flash(_("The theme “%(name)s” is added.", name=theme.name), "success")
         return redirect(url_for("questionbank.index", _anchor=f"theme-{theme.id}"))
@@ -90,23 +93,24 @@ def _theme_rules_hold(set_id: int, theme_id: int | None, form: ThemeForm) -> boo
 def move_theme(theme_id: int):
     """Move a theme up or down within its set."""
     theme = db.get_or_404(Theme, theme_id)
-    swap_positions(theme.question_set.themes, theme, _step())
+    # The salary theme is always last (R8): move only among themes of the same kind, so
+    # the salary theme and the theme just before it never trade places without effect.
+    same_kind = [t for t in theme.question_set.themes if t.is_salary == theme.is_salary]
+    swap_positions(same_kind, theme, _step())
     db.session.commit()
     return _show_bank()
 
 
-@bp.route("/themes/<int:theme_id>/retire", methods=["POST"])
-def retire_theme(theme_id: int):
-    """Retire a theme: it is no longer offered, but older conversations keep it."""
-    db.get_or_404(Theme, theme_id).retire()
-    db.session.commit()
-    return _show_bank()
-
-
-@bp.route("/themes/<int:theme_id>/restore", methods=["POST"])
-def restore_theme(theme_id: int):
-    """Offer a retired theme again."""
-    db.get_or_404(Theme, theme_id).restore()
+@bp.route("/<any(themes, questions):kind>/<int:item_id>/<any(retire, restore):action>",
+          methods=["POST"])
+def set_retired(kind: str, item_id: int, action: str):
+    """Retire a theme or question (no longer offered, never deleted, so older conversations
+    keep its text), or restore it."""
+    item = db.get_or_404(Theme if kind == "themes" else Question, item_id)
+    if action == "retire":
+        item.retire()
+    else:
+        item.restore()
     db.session.commit()
     return _show_bank()
 
@@ -121,6 +125,8 @@ def new_question(theme_id: int):
         position = next_position(Question.position, Question.theme_id == chosen.id)
         question = Question(text=form.text.data.strip(), position=position, theme=chosen)
         question.replace_prompts(form.prompt_lines)
+        # Added explicitly: setting `theme` does not put a new object in the session (SA 2.0).
+        db.session.add(question)
         db.session.commit()
         flash(_("The question is added."), "success")
         return redirect(url_for("questionbank.index", _anchor=f"question-{question.id}"))
@@ -170,22 +176,6 @@ def move_question(question_id: int):
     """Move a question up or down within its theme."""
     question = db.get_or_404(Question, question_id)
     swap_positions(question.theme.questions, question, _step())
-    db.session.commit()
-    return _show_bank()
-
-
-@bp.route("/questions/<int:question_id>/retire", methods=["POST"])
-def retire_question(question_id: int):
-    """Retire a question: never deleted, so older conversations keep its text."""
-    db.get_or_404(Question, question_id).retire()
-    db.session.commit()
-    return _show_bank()
-
-
-@bp.route("/questions/<int:question_id>/restore", methods=["POST"])
-def restore_question(question_id: int):
-    """Offer a retired question again."""
-    db.get_or_404(Question, question_id).restore()
     db.session.commit()
     return _show_bank()
 
