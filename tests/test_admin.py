@@ -615,3 +615,14 @@ def test_the_leader_role_stays_while_people_report_to_the_leader(
     assert 'id="is_leader-errors"' in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(User, leader_id).is_leader
+
+
+def test_dates_on_the_person_page_are_norwegian_oslo_time(app, client, hr_admin, make_user):
+    from datetime import datetime
+
+    user_id = make_user("Anne Ansatt", "anne@example.no")
+    with app.app_context():
+        db.session.get(User, user_id).created_at = datetime(2026, 3, 31, 22, 15)  # UTC
+        db.session.commit()
+    page = client.get(f"/admin/users/{user_id}").get_data(as_text=True)
+    assert "Lagt til 01.04.2026, 00:15" in page
