@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, render_template, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -24,10 +24,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
-        if "SQLALCHEMY_DATABASE_URI" in test_config:
-            app.config["SQLALCHEMY_DATABASE_URI"] = config.database_url(
-                test_config["SQLALCHEMY_DATABASE_URI"]
-            )
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = config.database_url(uri)
     os.makedirs(app.instance_path, exist_ok=True)
 
     register_extensions(app)
@@ -61,9 +59,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(User.from_session_id)
-
-    from flask_babel import lazy_gettext
-
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
 
 

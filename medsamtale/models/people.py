@@ -106,11 +106,14 @@ class User(UserMixin, db.Model):
         self.active = False
         self.end_sessions()
 
+    def is_same(self, other: User) -> bool:
+        return other is self or (self.id is not None and other.id == self.id)
+
     def leader_problem(self, candidate: User | None) -> str | None:
         """Why `candidate` cannot be this user's leader, as a key; None when it can."""
         if candidate is None:
             return None
-        if candidate.id is not None and candidate.id == self.id or candidate is self:
+        if self.is_same(candidate):
             return "self"
         if not candidate.is_leader:
             return "not_leader"
@@ -119,7 +122,7 @@ class User(UserMixin, db.Model):
         seen = set()
         above = candidate
         while above is not None and above.id not in seen:
-            if above is self or (self.id is not None and above.id == self.id):
+            if self.is_same(above):
                 return "loop"
             seen.add(above.id)
             above = above.leader
