@@ -626,3 +626,16 @@ def test_dates_on_the_person_page_are_norwegian_oslo_time(app, client, hr_admin,
         db.session.commit()
     page = client.get(f"/admin/users/{user_id}").get_data(as_text=True)
     assert "Lagt til 01.04.2026, 00:15" in page
+
+
+def test_deactivating_a_leader_names_the_people_who_need_a_new_one(
+    app, client, hr_admin, make_user
+):
+    leader_id = make_user("Lars Leder", "lars@example.no", roles=("leader", "employee"))
+    make_user("Anne Ansatt", "anne@example.no", leader_id=leader_id)
+    make_user("Ola Borte", "ola@example.no", leader_id=leader_id, active=False)
+    page = client.post(f"/admin/users/{leader_id}/deactivate",
+                       follow_redirects=True).get_data(as_text=True)
+    warning = re.search(r'<p class="flash flash-error">([^<]*)</p>', page).group(1)
+    assert "Anne Ansatt" in warning
+    assert "Ola Borte" not in warning

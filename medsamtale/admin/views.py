@@ -86,6 +86,10 @@ def deactivate_user(user_id: int):
     user.deactivate()
     db.session.commit()
     flash(_("%(name)s is deactivated and logged out.", name=user.name), "success")
+    orphans = [person.name for person in user.reports if person.active]
+    if orphans:
+        flash(_("These people still have %(name)s as their leader and need a new one: "
+                "%(people)s.", name=user.name, people=", ".join(orphans)), "error")
     return redirect(url_for("admin.users"))
 
 
