@@ -447,13 +447,17 @@ def test_an_unknown_user_is_not_found(client, hr_admin):
 # Sessions and passwords ---------------------------------------------------------------------
 
 
+def logged_in_elsewhere(app, email):
+    """A second browser, logged in as `email`."""
+    other = app.test_client()
+    assert other.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    assert other.get("/").status_code == 200
+    return other
+
+
 def test_deactivating_a_user_ends_their_session_at_once(app, client, hr_admin, make_user):
     ola_id = make_user("Ola Nordmann", "ola@example.no")
-    ola_client = app.test_client()
-    assert ola_client.post(
-        "/login", data={"email": "ola@example.no", "password": PASSWORD}
-    ).status_code == 302
-    assert ola_client.get("/").status_code == 200
+    ola_client = logged_in_elsewhere(app, "ola@example.no")
 
     response = client.post(f"/admin/users/{ola_id}/deactivate")
     assert response.status_code == 302
@@ -486,11 +490,7 @@ def test_admin_password_reset_ends_the_session_and_sends_a_link(
     app, client, hr_admin, make_user, deliver
 ):
     ola_id = make_user("Ola Nordmann", "ola@example.no")
-    ola_client = app.test_client()
-    assert ola_client.post(
-        "/login", data={"email": "ola@example.no", "password": PASSWORD}
-    ).status_code == 302
-    assert ola_client.get("/").status_code == 200
+    ola_client = logged_in_elsewhere(app, "ola@example.no")
 
     response = client.post(f"/admin/users/{ola_id}/reset-password")
     assert response.status_code == 302
