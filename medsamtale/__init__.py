@@ -36,12 +36,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def select_locale() -> str:
+def select_locale() -> str | None:
+    """The account's language, else this visit's choice; None means BABEL_DEFAULT_LOCALE."""
     if not has_request_context():
-        return "nb"
+        return None
     if current_user and current_user.is_authenticated:
         return current_user.locale
-    return session.get("locale", "nb")
+    return session.get("locale")
 
 
 def register_extensions(app: Flask) -> None:
