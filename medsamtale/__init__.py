@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, render_template, request, session
-from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
+from flask_babel import format_date, format_datetime, format_time, get_locale, lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -66,13 +66,17 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .conversations.views import bp as conversations_bp
     from .main.views import bp as main_bp
+    from .preparation.views import bp as preparation_bp
     from .questionbank.views import bp as questionbank_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(questionbank_bp)
+    app.register_blueprint(conversations_bp)
+    app.register_blueprint(preparation_bp)
 
     @app.before_request
     def require_login():
@@ -95,6 +99,8 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
         format_date(value, fmt) if value else ""
     )
+    app.jinja_env.filters["clock"] = lambda value: format_time(value, "HH:mm") if value else ""
+    app.jinja_env.filters["meeting_time"] = meeting_time
 
     @app.context_processor
     def layout_context():
@@ -107,6 +113,16 @@ def register_templating(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "current_locale": str(get_locale()),
         }
+
+
+MEETING_TIME_FORMATS = {"nb": "EEEE d. MMMM y 'kl.' HH:mm", "en": "EEEE d MMMM y 'at' HH:mm"}
+
+
+def meeting_time(value) -> str:
+    """A meeting's time as people write it: "tirsdag 8. desember 2026 kl. 10:00"."""
+    if not value:
+        return ""
+    return format_datetime(value, MEETING_TIME_FORMATS.get(str(get_locale()), "full"))
 
 
 def register_errors(app: Flask) -> None:

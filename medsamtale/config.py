@@ -50,6 +50,8 @@ def from_environment(instance_path: str) -> dict:
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_RETRY_BASE_SECONDS": _int("OUTBOX_RETRY_BASE_SECONDS", 30),
         "OUTBOX_POLL_SECONDS": _int("OUTBOX_POLL_SECONDS", 5),
+        # Days before a conversation to remind whoever has not finished preparing.
+        "PREPARATION_REMINDER_DAYS": _int("PREPARATION_REMINDER_DAYS", 2),
         # Accounts
         "PASSWORD_TOKEN_HOURS": _int("PASSWORD_TOKEN_HOURS", 24),
         "WELCOME_TOKEN_DAYS": _int("WELCOME_TOKEN_DAYS", 7),

@@ -38,10 +38,13 @@ def public_url(endpoint: str, **values) -> str:
     return current_app.config["PUBLIC_BASE_URL"] + path
 
 
-def queue_email(recipient, template: str, **context) -> OutboxMessage:
+def queue_email(
+    recipient, template: str, *, calendar: tuple[str, str] | None = None, **context
+) -> OutboxMessage:
     """Render email/<template>.{txt,html} in the recipient's language and add it to the outbox.
 
     `recipient` is a User. The subject is the `subject` block of the HTML template.
+    `calendar` is (iCalendar text, METHOD), sent as an invite.ics attachment.
     """
     with force_locale(recipient.locale):
         context = {"recipient": recipient, **context}
@@ -54,6 +57,8 @@ def queue_email(recipient, template: str, **context) -> OutboxMessage:
         body_text=text,
         body_html=html,
     )
+    if calendar:
+        message.calendar_ics, message.calendar_method = calendar
     db.session.add(message)
     return message
 
@@ -77,6 +82,12 @@ def _as_mail(message: OutboxMessage) -> Message:
         html=message.body_html,
     )
     mail_message.msgId = message.message_id
+    if message.calendar_ics:
+        mail_message.attach(
+            "invite.ics",
+            f"text/calendar; method={message.calendar_method}; charset=UTF-8",
+            message.calendar_ics.encode(),
+        )
     return mail_message
 
 
@@ -130,11 +141,19 @@ def send_due(now=None, limit: int = 100) -> tuple[int, int]:
 outbox_cli = AppGroup("outbox", help="Deliver queued email.")
 
 
+def queue_scheduled() -> int:
+    """Queue the mail that is due by the calendar rather than by a change: reminders."""
+    from .preparation.services import queue_due_reminders
+
+    return queue_due_reminders()
+
+
 @outbox_cli.command("send")
 def send_command():
-    """Send every message that is due, once, and report how it went."""
+    """Queue due reminders, send every message that is due, once, and report how it went."""
+    reminders = queue_scheduled()
     sent, failed = send_due(limit=10_000)
-    click.echo(f"sent {sent}, failed {failed}")
+    click.echo(f"reminders {reminders}, sent {sent}, failed {failed}")
 
 
 @outbox_cli.command("worker")
@@ -150,7 +169,11 @@ def worker_command():
     signal.signal(signal.SIGINT, stop)
     pause = current_app.config["OUTBOX_POLL_SECONDS"]
     click.echo(f"outbox worker: polling every {pause}s")
+    next_schedule = 0.0
     while not stopping:
+        if time.monotonic() >= next_schedule:
+            queue_scheduled()
+            next_schedule = time.monotonic() + 60
         sent, failed = send_due()
         if sent or failed:
             click.echo(f"sent {sent}, failed {failed}")

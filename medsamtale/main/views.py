@@ -3,12 +3,10 @@
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
+from ..conversations.services import leader_overview, open_conversation
 from ..extensions import db
 from ..htmx import render
-from ..models import User
 from ..roles import public
 
 bp = Blueprint("main", __name__)
@@ -16,14 +14,12 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def home():
-    """The start page: who you are, your leader and, for a leader, your people."""
-    reports = db.session.scalars(
-        select(User)
-        .where(User.leader_id == current_user.id, User.active)
-        .order_by(User.name)
-        .options(selectinload(User.reports))
-    ).all()
-    return render("main/home.html", reports=reports)
+    """The start page: your own next conversation and, for a leader, your people's (R1)."""
+    return render(
+        "main/home.html",
+        own_conversation=open_conversation(current_user.id),
+        overview=leader_overview(current_user) if current_user.is_leader else [],
+    )
 
 
 @bp.route("/language", methods=["POST"])

@@ -30,6 +30,9 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A calendar invitation (iCalendar text) and its METHOD, attached as invite.ics.
+    calendar_ics: Mapped[str | None] = mapped_column(Text)
+    calendar_method: Mapped[str | None] = mapped_column(String(10))
 
     @property
     def message_id(self) -> str:
