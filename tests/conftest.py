@@ -306,3 +306,65 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+# Conversations ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def question_bank(app):
+    """The default question bank: {"standard": set id, "loft": set id}."""
+    from medsamtale.models import QuestionSet
+    from medsamtale.questionbank.services import install_default_question_bank
+
+    with app.app_context():
+        install_default_question_bank()
+        db.session.commit()
+        return {s.key: s.id for s in db.session.scalars(sa.select(QuestionSet))}
+
+
+@pytest.fixture
+def people(make_user):
+    """Two teams and an HR admin, as ids: Lars leads Anne and Bjørn, Lena leads Dag."""
+    lars = make_user("Lars Lie", "lars@example.no", roles=("leader", "employee"))
+    lena = make_user("Lena Larsen", "lena@example.no", roles=("leader", "employee"))
+    return {
+        "lars": lars,
+        "lena": lena,
+        "anne": make_user("Anne Aas", "anne@example.no", leader_id=lars),
+        "bjorn": make_user("Bjørn Berg", "bjorn@example.no", leader_id=lars),
+        "dag": make_user("Dag Eide", "dag@example.no", leader_id=lena),
+        "hr": make_user("Hanne HR", "hr@example.no", roles=("hr_admin",)),
+    }
+
+
+EMAILS = {
+    "lars": "lars@example.no", "lena": "lena@example.no", "anne": "anne@example.no",
+    "bjorn": "bjorn@example.no", "dag": "dag@example.no", "hr": "hr@example.no",
+}
+
+
+@pytest.fixture
+def make_conversation(app, question_bank):
+    """Plan a conversation through the service (and send it unless sent=False); returns id."""
+    from datetime import timedelta
+
+    from medsamtale.conversations import services
+    from medsamtale.timeutil import utcnow
+
+    def make(employee_id, *, days=20, sent=True, question_set="standard", place="Møterom 2",
+             duration=90):
+        with app.app_context():
+            employee = db.session.get(User, employee_id)
+            conversation = services.plan(
+                employee.leader, employee,
+                starts_at=(utcnow() + timedelta(days=days)).replace(second=0, microsecond=0),
+                duration_minutes=duration, place=place, message="",
+                question_set_id=question_bank[question_set],
+            )
+            if sent:
+                services.send_invitation(conversation)
+            db.session.commit()
+            return conversation.id
+
+    return make
