@@ -1,6 +1,6 @@
 """Commands to initialise an installation and to fill an empty one with demo data."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import click
 from flask import current_app
@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 
 from .auth.services import WELCOME
 from .extensions import db
-from .models import Organisation, PasswordToken, User
+from .models import Conversation, Organisation, PasswordToken, Pick, QuestionSet, User
 from .outbox import public_url
 from .passwords import hash_password
 from .questionbank.services import install_default_question_bank
 from .roles import ROLE_LABELS
+from .timeutil import from_oslo, utcnow
 
 DEMO_PASSWORD = "samtale-demo"
 DEMO_ORGANISATION = "Fjordvik kommune"
@@ -90,9 +91,50 @@ def demo_command(if_empty):
         )
         db.session.add(user)
         people[email] = user
+    db.session.flush()
+    add_demo_conversations({email.split("@")[0]: user for email, user in people.items()})
     db.session.commit()
     with force_locale("en"):
         click.echo(f"Demo organisation: {DEMO_ORGANISATION}")
         for role, name, email, _leader in DEMO_PEOPLE:
             click.echo(f"  {str(ROLE_LABELS[role]):<10} {name:<14} {email}")
         click.echo(f"Password for all: {DEMO_PASSWORD}")
+
+
+def add_demo_conversations(people: dict) -> None:
+    """A year of conversations in the demo: held, overdue, planned and being prepared.
+
+    Written directly, not through the services, so the demo queues no email.
+    """
+    standard = db.session.scalar(select(QuestionSet).where(QuestionSet.key == "standard"))
+    now = utcnow()
+
+    def at(days: int, hour: int = 10):
+        return from_oslo((now + timedelta(days=days)).date(), time(hour, 0))
+
+    def conversation(employee, leader, days, **facts):
+        held = facts.pop("held", False)
+        item = Conversation(
+            employee=people[employee], leader=people[leader], question_set=standard,
+            starts_at=at(days), duration_minutes=90, place="Møterom Fjorden", **facts,
+        )
+        if held:
+            item.invited_at = item.accepted_at = at(days - 14)
+            item.started_at = item.held_at = at(days)
+        item.refresh_state()
+        db.session.add(item)
+        return item
+
+    # Lars: Bjørn had his ten months ago; Camilla has had none; Anne is preparing now.
+    conversation("bjorn.berg", "lars.lie", -300, held=True)
+    anne = conversation(
+        "anne.aas", "lars.lie", 16, invited_at=now, accepted_at=now, preparation_started_at=now,
+        message="Jeg ser fram til en god prat om året som har gått og veien videre.",
+    )
+    questions = [q for theme in standard.themes for q in theme.questions][:3]
+    anne.picks = [Pick(question=q, position=i) for i, q in enumerate(questions)]
+    anne.refresh_state()
+    # Lena: Dag's last conversation is more than a year ago; the next is planned, not sent.
+    conversation("dag.eide", "lena.larsen", -420, held=True)
+    conversation("dag.eide", "lena.larsen", 21)
+    conversation("eva.fjeld", "lena.larsen", -200, held=True)
