@@ -97,7 +97,7 @@ class PlanForm(WhenForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if self.day.data and self.clock.data:
+        if self.day.data and self.clock.data and self.starts_at > utcnow():
             self.short_notice = is_short_notice(self.starts_at) and not (
                 self.current and self.current.starts_at == self.starts_at
             )

@@ -19,8 +19,8 @@ bp = Blueprint("conversations", __name__, url_prefix="/conversations")
 def conversation_for(role: str, conversation_id: int, *, lock: bool = False) -> Conversation:
     """The conversation, if the current user is its `role` ("leader" or "employee").
 
-    Nobody else may see it, HR admins included. A POST also finds the page it came from
-    stale when the conversation has changed since (the form's `version`).
+    Nobody else may see it, HR admins included. The employee sees it once it is sent; until
+    then it is the leader's draft.
     """
     if lock:
         conversation = services.locked(conversation_id)
@@ -30,10 +30,13 @@ def conversation_for(role: str, conversation_id: int, *, lock: bool = False) -> 
         abort(404)
     if getattr(conversation, f"{role}_id") != current_user.id:
         abort(403)
+    if role == "employee" and not conversation.is_sent:
+        abort(404)
     return conversation
 
 
 def is_stale(conversation: Conversation) -> bool:
+    """True when the form came from a page older than the conversation's last change."""
     sent = request.form.get("version")
     return sent is not None and sent != str(conversation.version)
 
