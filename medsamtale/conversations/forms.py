@@ -10,7 +10,14 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..admin.forms import strip
 from ..models.conversations import (
@@ -64,7 +71,7 @@ class PlanForm(WhenForm):
     )
     place = StringField(
         _l("Place"),
-        validators=[InputRequired(_l("Say where you will meet.")), Length(max=PLACE_MAX)],
+        validators=[DataRequired(_l("Say where you will meet.")), Length(max=PLACE_MAX)],
         filters=[strip],
         description=_l("A quiet room where you will not be interrupted."),
     )
@@ -89,11 +96,11 @@ class PlanForm(WhenForm):
 
     def validate_employee(self, field):
         if field.data not in {value for value, _label in field.choices if value}:
-            raise ValueError(_l("Choose one of your own people."))
+            raise ValidationError(_l("Choose one of your own people."))
 
     def validate_question_set_id(self, field):
         if field.data not in {value for value, _label in field.choices}:
-            raise ValueError(_l("Choose one of the question sets."))
+            raise ValidationError(_l("Choose one of the question sets."))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -105,6 +105,8 @@ def change(conversation: Conversation, **details) -> bool:
         details.get(key, getattr(conversation, key)) != getattr(conversation, key)
         for key in ("starts_at", "duration_minutes", "place")
     )
+    if details.get("starts_at", conversation.starts_at) <= utcnow():
+        raise ConversationRefused(_l("The time has passed. Choose a time ahead."))
     for key, value in details.items():
         setattr(conversation, key, value)
     if moved:
