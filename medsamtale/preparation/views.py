@@ -5,6 +5,8 @@ status 409 and the reason when the change was refused); a plain form post is red
 back to the page, with the reason as a message.
 """
 
+import re
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -102,8 +104,14 @@ def _employee_change(conversation_id: int, change, block: str = "picker"):
         flash(error, "error")
     return redirect(
         url_for(".prepare", conversation_id=conversation_id, q=request.form.get("q") or None)
-        + request.form.get("anchor", "")
+        + _anchor()
     )
+
+
+def _anchor() -> str:
+    """The posted place on the page to return to, such as "#pick-12", if it is one."""
+    anchor = request.form.get("anchor", "")
+    return anchor if re.fullmatch(r"#[\w-]+", anchor) else ""
 
 
 @bp.route("/<int:conversation_id>/picks", methods=["POST"])
