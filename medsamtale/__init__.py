@@ -65,6 +65,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
+    from .agenda.views import bp as agenda_bp
     from .auth.views import bp as auth_bp
     from .conversations.views import bp as conversations_bp
     from .main.views import bp as main_bp
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(questionbank_bp)
     app.register_blueprint(conversations_bp)
     app.register_blueprint(preparation_bp)
+    app.register_blueprint(agenda_bp)
 
     @app.before_request
     def require_login():

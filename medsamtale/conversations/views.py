@@ -17,7 +17,8 @@ bp = Blueprint("conversations", __name__, url_prefix="/conversations")
 
 
 def conversation_for(role: str, conversation_id: int, *, lock: bool = False) -> Conversation:
-    """The conversation, if the current user is its `role` ("leader" or "employee").
+    """The conversation, if the current user is its `role`: "leader", "employee", or
+    "party" for either of the two.
 
     Nobody else may see it, HR admins included. The employee sees it once it is sent; until
     then it is the leader's draft.
@@ -28,6 +29,8 @@ def conversation_for(role: str, conversation_id: int, *, lock: bool = False) -> 
         conversation = db.session.get(Conversation, conversation_id)
     if conversation is None:
         abort(404)
+    if role == "party":
+        role = "leader" if conversation.leader_id == current_user.id else "employee"
     if getattr(conversation, f"{role}_id") != current_user.id:
         abort(403)
     if role == "employee" and not conversation.is_sent:

@@ -82,6 +82,8 @@ class Conversation(db.Model):
     # The calendar event: the UID never changes; SEQUENCE rises with every change sent.
     calendar_uid: Mapped[str] = mapped_column(String(100), unique=True)
     calendar_sequence: Mapped[int] = mapped_column(default=0)
+    # Raised on every change of the shared agenda; clients ask for changes since theirs.
+    agenda_version: Mapped[int] = mapped_column(default=0)
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     invited_at: Mapped[datetime | None]
@@ -115,6 +117,7 @@ class Conversation(db.Model):
         kwargs.setdefault("state", PLANNED)
         kwargs.setdefault("version", 1)
         kwargs.setdefault("calendar_sequence", 0)
+        kwargs.setdefault("agenda_version", 0)
         super().__init__(**kwargs)
 
     # What the state is ----------------------------------------------------------------------

@@ -1,0 +1,109 @@
+"""The shared agenda of a conversation, edited live by both parties during the meeting.
+
+Each editable text (the item's text and each party's note) carries its own version; a save
+names the version it was typed on, and a save on an older version is refused as a conflict
+instead of overwriting (see agenda.services.save_text). Every change also stamps the item
+with the conversation's new `agenda_version`, so a client can ask for what changed since
+the version it has.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+ITEM_TEXT_MAX = 300
+ITEM_NOTE_MAX = 5000
+
+# Sections, in the order they are built (R7, R5, R4, R8).
+FOLLOW_UP = "follow_up"
+QUESTION = "question"
+EMPLOYEE_TOPIC = "employee_topic"
+LEADER_TOPIC = "leader_topic"
+ADDED = "added"
+SALARY = "salary"
+
+SECTION_LABELS = {
+    FOLLOW_UP: _l("Follow-up from the last conversation"),
+    QUESTION: _l("The employee's question"),
+    EMPLOYEE_TOPIC: _l("The employee's topic"),
+    LEADER_TOPIC: _l("The leader's topic"),
+    ADDED: _l("Added in the meeting"),
+    SALARY: _l("Salary and conditions"),
+}
+
+# The texts of an item that both parties edit, each with its own version column.
+TEXT_FIELDS = {
+    "text": ITEM_TEXT_MAX,
+    "employee_note": ITEM_NOTE_MAX,
+    "leader_note": ITEM_NOTE_MAX,
+}
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_item"
+    __table_args__ = (Index("ix_agenda_item_changes", "conversation_id", "changed_in"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"))
+    section: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(default=0)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("question.id"))
+    # The follow-up prompts, copied when the agenda is built so later edits of the bank
+    # do not change a held conversation; one per line.
+    prompts: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(String(ITEM_TEXT_MAX))
+    text_version: Mapped[int] = mapped_column(default=1)
+    employee_note: Mapped[str] = mapped_column(Text, default="")
+    employee_note_version: Mapped[int] = mapped_column(default=1)
+    leader_note: Mapped[str] = mapped_column(Text, default="")
+    leader_note_version: Mapped[int] = mapped_column(default=1)
+    discussed: Mapped[bool] = mapped_column(default=False)
+    removed: Mapped[bool] = mapped_column(default=False)
+    # The conversation's agenda_version when this item last changed.
+    changed_in: Mapped[int] = mapped_column(default=0)
+    # Set when the meeting ends for items not discussed: they open the next agenda.
+    carry_over: Mapped[bool] = mapped_column(default=False)
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"))
+
+    def __init__(self, **kwargs):
+        for field in TEXT_FIELDS:
+            kwargs.setdefault(f"{field}_version", 1)
+        kwargs.setdefault("employee_note", "")
+        kwargs.setdefault("leader_note", "")
+        kwargs.setdefault("prompts", "")
+        kwargs.setdefault("discussed", False)
+        kwargs.setdefault("removed", False)
+        kwargs.setdefault("carry_over", False)
+        super().__init__(**kwargs)
+
+    @property
+    def section_label(self) -> str:
+        return str(SECTION_LABELS[self.section])
+
+    @property
+    def prompt_list(self) -> list[str]:
+        return [line for line in self.prompts.splitlines() if line.strip()]
+
+    @property
+    def is_salary(self) -> bool:
+        return self.section == SALARY
+
+    def version_of(self, field: str) -> int:
+        return getattr(self, f"{field}_version")
+
+
+class AgendaPresence(db.Model):
+    """When each party last had the agenda open, to show the other that they are there."""
+
+    __tablename__ = "agenda_presence"
+
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
