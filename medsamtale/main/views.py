@@ -36,3 +36,10 @@ def set_language():
     target = request.form.get("next") or ""
     return redirect(target if target.startswith("/") and not target.startswith("//")
                     else url_for("main.home"))
+
+
+@bp.route("/health")
+@public
+def health():
+    """For load balancers and the benchmark's baseline: answers without touching anything."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
