@@ -63,12 +63,14 @@ def is_due(conversation: Conversation, now: datetime | None = None) -> bool:
 
 def start(conversation: Conversation) -> None:
     """Start the meeting and build its agenda from both parties' preparation."""
+    # Take the lock first, then look again: both parties may open it at the same moment.
+    version = _bump(conversation)
+    db.session.refresh(conversation)
     if not can_start(conversation):
         raise AgendaRefused(_l("This conversation cannot be started."))
     conversation.started_at = utcnow()
     conversation.proposed_starts_at = None
     conversation.refresh_state()
-    version = _bump(conversation)
     for position, item in enumerate(_build(conversation)):
         item.position = position
         item.changed_in = version
@@ -78,14 +80,14 @@ def start(conversation: Conversation) -> None:
 def _build(conversation: Conversation) -> list[AgendaItem]:
     """Follow-up of the last conversation (R7), the picked questions in the employee's
     order (R5, R6), the employee's topics (R4), the leader's topics, salary last (R8)."""
-    items = [
-        AgendaItem(
-            conversation_id=conversation.id, section=FOLLOW_UP, text=old.text,
-            prompts=old.prompts, question_id=old.question_id, carried_from_id=old.id,
+    items, salary = [], []
+    for old in carried_items(conversation):
+        carried = AgendaItem(
+            conversation_id=conversation.id, section=SALARY if old.is_salary else FOLLOW_UP,
+            text=old.text, prompts=old.prompts, question_id=old.question_id,
+            carried_from_id=old.id,
         )
-        for old in carried_items(conversation)
-    ]
-    salary = []
+        (salary if carried.is_salary else items).append(carried)
     picks = db.session.scalars(
         select(Pick).where(Pick.conversation_id == conversation.id)
         .order_by(Pick.position, Pick.id)
@@ -275,10 +277,11 @@ def move_item(conversation: Conversation, item_id: int, step: int) -> None:
     if items[other].is_salary != item.is_salary:
         raise AgendaRefused(_l("Salary and conditions stay last on the agenda."))
     version = _bump(conversation)
+    items[index], items[other] = items[other], items[index]
     for position, each in enumerate(items):
-        each.position = position
-    item.position, items[other].position = other, index
-    item.changed_in = items[other].changed_in = version
+        if each.position != position:
+            each.position = position
+            each.changed_in = version
 
 
 def reorder(conversation: Conversation, item_ids: list[int]) -> None:

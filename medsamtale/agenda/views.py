@@ -39,8 +39,12 @@ def show(conversation_id: int):
     """The agenda during the meeting; before it, a page to start it; after it, the record."""
     conversation = conversation_for("party", conversation_id)
     if services.is_due(conversation):
-        services.start(conversation)
-        db.session.commit()
+        try:
+            services.start(conversation)
+        except AgendaRefused:  # the other party started it a moment ago
+            db.session.rollback()
+        else:
+            db.session.commit()
     if conversation.state not in (IN_PROGRESS, HELD):
         return render("agenda/waiting.html", conversation=conversation)
     return _page(conversation)
@@ -144,13 +148,16 @@ def events(conversation_id: int):
         abort(404)
     url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     channel = services.channel(conversation.id)
-    version = conversation.agenda_version
     db.session.remove()  # the stream uses its own connection; give this one back
 
     def stream():
-        yield f"retry: 1000\nevent: changed\ndata: {version}\n\n"
         with psycopg.connect(url, autocommit=True) as connection:
+            # Listen first, then read the version, so no change falls in between.
             connection.execute(f'LISTEN "{channel}"')
+            version = connection.execute(
+                "SELECT agenda_version FROM conversation WHERE id = %s", (conversation_id,)
+            ).fetchone()[0]
+            yield f"retry: 1000\nevent: changed\ndata: {version}\n\n"
             deadline = time.monotonic() + EVENT_STREAM_SECONDS
             while time.monotonic() < deadline:
                 quiet = True
