@@ -98,7 +98,11 @@ def end(conversation_id: int):
 
 
 def _changes(conversation, since: int, status: int = 200):
-    """The items changed since `since`, as the `changes` block, stamped with the version."""
+    """The items changed since `since`, as the `changes` block, stamped with the version.
+
+    The version is read before the items, so it never claims a change the answer lacks.
+    """
+    version = conversation.agenda_version
     body, status, headers = render(
         "agenda/agenda.html",
         "changes",
@@ -107,7 +111,7 @@ def _changes(conversation, since: int, status: int = 200):
         items=services.changes_since(conversation, since),
         editable=conversation.state == IN_PROGRESS,
     )
-    headers.update(_version_headers(conversation.agenda_version))
+    headers.update(_version_headers(version))
     return body, status, headers
 
 

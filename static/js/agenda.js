@@ -52,22 +52,23 @@
       current.replaceWith(incoming);
       return;
     }
-    // Keep what is being typed; take everything else from the server.
+    // Someone is typing here: patch the item in place (moving the field would take its
+    // focus), keeping what is being typed and taking everything else from the server.
+    current.className = incoming.className;
+    current.dataset.position = incoming.dataset.position;
+    current.dataset.changed = incoming.dataset.changed;
+    var head = current.querySelector(".item-head");
+    var freshHead = incoming.querySelector(".item-head");
+    if (head && freshHead) head.replaceWith(freshHead);
     current.querySelectorAll("[data-field]").forEach(function (field) {
       var fresh = incoming.querySelector('[data-field="' + field.dataset.field + '"]');
       if (fresh && !isBusy(field)) {
         field.value = fresh.value;
         field.dataset.version = fresh.dataset.version;
+        field.closest("form").querySelector('input[name="version"]').value =
+          fresh.dataset.version;
       }
-      if (fresh) fresh.replaceWith(field);
     });
-    // An open choice between two texts stays open.
-    current.querySelectorAll(".merge").forEach(function (merge) {
-      var form = incoming.querySelector(
-        '[data-field-form="' + merge.dataset.mergeField + '"]');
-      if (form) placeMerge(form, merge);
-    });
-    current.replaceWith(incoming);
   }
 
   function mergeChanges(html) {
@@ -76,9 +77,13 @@
     template.content.querySelectorAll("li.agenda-item").forEach(mergeItem);
     var items = Array.prototype.slice.call(list.children);
     items.sort(function (a, b) { return a.dataset.position - b.dataset.position; });
-    items.forEach(function (item, index) {
-      if (list.children[index] !== item) list.insertBefore(item, list.children[index]);
+    // Order the items around the one being typed in, which must not move (or lose focus).
+    var fixed = items.filter(function (item) { return item.contains(document.activeElement); })[0];
+    var at = fixed ? items.indexOf(fixed) : items.length;
+    items.slice(0, at).forEach(function (item) {
+      if (fixed) fixed.before(item); else list.appendChild(item);
     });
+    items.slice(at + 1).reverse().forEach(function (item) { fixed.after(item); });
   }
 
   function fetchChanges() {
@@ -107,7 +112,6 @@
     status(form, "");
     fetch(form.action, { method: "POST", headers: headers(), body: body })
       .then(function (response) {
-        takeVersion(response);
         if (response.status === 204) {
           field.dataset.version = response.headers.get("X-Text-Version");
           form.querySelector('input[name="version"]').value = field.dataset.version;
