@@ -236,7 +236,7 @@ def add_item(conversation: Conversation, text_value: str) -> AgendaItem:
     _editable(conversation)
     value = clean_text("text", text_value)
     version = _bump(conversation)
-    items = _live_items(conversation)
+    items = live_items(conversation)
     # Added items go after everything but salary and conditions (R8).
     position = max((i.position for i in items if not i.is_salary), default=-1) + 1
     for later in items:
@@ -269,7 +269,7 @@ def move_item(conversation: Conversation, item_id: int, step: int) -> None:
     """Swap with the neighbour; salary and conditions stay below everything else (R8)."""
     _editable(conversation)
     item = _item(conversation, item_id)
-    items = _live_items(conversation)
+    items = live_items(conversation)
     index = items.index(item)
     other = index + step
     if step not in (-1, 1) or not 0 <= other < len(items):
@@ -287,7 +287,7 @@ def move_item(conversation: Conversation, item_id: int, step: int) -> None:
 def reorder(conversation: Conversation, item_ids: list[int]) -> None:
     """Put the agenda in the given order, which must name exactly its items."""
     _editable(conversation)
-    items = _live_items(conversation)
+    items = live_items(conversation)
     if sorted(item_ids) != sorted(i.id for i in items):
         raise AgendaRefused(_l("The new order must list exactly the items of this agenda."))
     by_id = {i.id: i for i in items}
@@ -302,7 +302,8 @@ def reorder(conversation: Conversation, item_ids: list[int]) -> None:
             each.changed_in = version
 
 
-def _live_items(conversation: Conversation) -> list[AgendaItem]:
+def live_items(conversation: Conversation) -> list[AgendaItem]:
+    """The agenda's items in order, without the removed ones."""
     return db.session.scalars(
         select(AgendaItem)
         .where(AgendaItem.conversation_id == conversation.id, AgendaItem.removed.is_(False))
@@ -313,10 +314,6 @@ def _live_items(conversation: Conversation) -> list[AgendaItem]:
 # Reading ----------------------------------------------------------------------------------------
 
 
-def items(conversation: Conversation) -> list[AgendaItem]:
-    return _live_items(conversation)
-
-
 def changes_since(conversation: Conversation, since: int) -> list[AgendaItem]:
     """Items changed after agenda version `since`, removed ones included."""
     return db.session.scalars(
@@ -324,12 +321,6 @@ def changes_since(conversation: Conversation, since: int) -> list[AgendaItem]:
         .where(AgendaItem.conversation_id == conversation.id, AgendaItem.changed_in > since)
         .order_by(AgendaItem.position, AgendaItem.id)
     ).all()
-
-
-def current_version(conversation_id: int) -> int | None:
-    return db.session.scalar(
-        select(Conversation.agenda_version).where(Conversation.id == conversation_id)
-    )
 
 
 def mark_present(conversation: Conversation, user_id: int) -> bool:

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..conversations.views import conversation_for
+from ..conversations.views import apply_change, conversation_for
 from ..extensions import db
 from ..htmx import is_partial, render
 from ..models import Conversation
@@ -55,7 +55,7 @@ def _page(conversation, status=200, merge=None):
         "agenda/agenda.html",
         status=status,
         conversation=conversation,
-        items=services.items(conversation),
+        items=services.live_items(conversation),
         editable=conversation.state == IN_PROGRESS,
         live_push=live_push(),
         merge=merge,
@@ -66,12 +66,7 @@ def _page(conversation, status=200, merge=None):
 @bp.route("/<int:conversation_id>/start", methods=["POST"])
 def start(conversation_id: int):
     conversation = conversation_for("leader", conversation_id, lock=True)
-    try:
-        services.start(conversation)
-    except AgendaRefused as refused:
-        flash(refused.message, "error")
-    else:
-        db.session.commit()
+    apply_change(conversation, services.start)
     return redirect(url_for(".show", conversation_id=conversation_id))
 
 
@@ -81,16 +76,14 @@ def end(conversation_id: int):
     conversation = conversation_for("leader", conversation_id, lock=request.method == "POST")
     if request.method == "POST":
         carry = {int(i) for i in request.form.getlist("carry") if i.isdigit()}
-        try:
-            services.end(conversation, carry)
-        except AgendaRefused as refused:
-            flash(refused.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The conversation is over. %(name)s can now write the minutes.",
-                    name=conversation.employee.name), "success")
+        apply_change(
+            conversation,
+            lambda c: services.end(c, carry),
+            _("The conversation is over. %(name)s can now write the minutes.",
+              name=conversation.employee.name),
+        )
         return redirect(url_for(".show", conversation_id=conversation_id))
-    pending = [i for i in services.items(conversation) if not i.discussed]
+    pending = [i for i in services.live_items(conversation) if not i.discussed]
     return render("agenda/end.html", conversation=conversation, pending=pending)
 
 

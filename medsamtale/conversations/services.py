@@ -53,13 +53,12 @@ def is_short_notice(starts_at: datetime, now: datetime | None = None) -> bool:
     return starts_at - (now or utcnow()) < timedelta(days=NOTICE_DAYS)
 
 
-def open_conversation(employee_id: int, *, excluding: int | None = None) -> Conversation | None:
-    query = select(Conversation).where(
-        Conversation.employee_id == employee_id, Conversation.state.not_in(CLOSED_STATES)
+def open_conversation(employee_id: int) -> Conversation | None:
+    return db.session.scalar(
+        select(Conversation)
+        .where(Conversation.employee_id == employee_id, Conversation.state.not_in(CLOSED_STATES))
+        .limit(1)
     )
-    if excluding is not None:
-        query = query.where(Conversation.id != excluding)
-    return db.session.scalar(query.limit(1))
 
 
 def locked(conversation_id: int) -> Conversation | None:

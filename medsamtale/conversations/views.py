@@ -95,7 +95,7 @@ def edit(conversation_id: int):
         form = _plan_form(conversation)
     del form.employee
     if form.is_submitted() and is_stale(conversation):
-        form.form_errors.append(_stale_message())
+        form.form_errors.append(stale_message())
     elif form.validate_on_submit():
         try:
             updated = services.change(conversation, **form.details())
@@ -112,18 +112,26 @@ def edit(conversation_id: int):
     return render("conversations/plan.html", form=form, conversation=conversation)
 
 
+def apply_change(conversation: Conversation, change, done: str | None = None) -> bool:
+    """Make one change asked for by a plain form post. A stale page or a refusal by the rules
+    changes nothing and flashes why; otherwise the change is committed and `done` flashed."""
+    try:
+        if is_stale(conversation):
+            raise ConversationRefused(stale_message())
+        change(conversation)
+    except ConversationRefused as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+        return False
+    db.session.commit()
+    if done:
+        flash(done, "success")
+    return True
+
+
 def _leader_action(conversation_id: int, action, done_message: str):
     conversation = conversation_for("leader", conversation_id, lock=True)
-    if is_stale(conversation):
-        flash(_stale_message(), "error")
-    else:
-        try:
-            action(conversation)
-        except ConversationRefused as refused:
-            flash(refused.message, "error")
-        else:
-            db.session.commit()
-            flash(done_message % {"name": conversation.employee.name}, "success")
+    apply_change(conversation, action, done_message % {"name": conversation.employee.name})
     return redirect(url_for(".show", conversation_id=conversation_id))
 
 
@@ -164,7 +172,7 @@ def respond(conversation_id: int):
     conversation = conversation_for("employee", conversation_id, lock=request.method == "POST")
     form = ProposeTimeForm()
     if form.is_submitted() and is_stale(conversation):
-        form.form_errors.append(_stale_message())
+        form.form_errors.append(stale_message())
     elif form.validate_on_submit():
         try:
             services.propose_time(conversation, form.starts_at, form.comment.data or "")
@@ -183,20 +191,12 @@ def respond(conversation_id: int):
 @bp.route("/<int:conversation_id>/accept", methods=["POST"])
 def accept(conversation_id: int):
     conversation = conversation_for("employee", conversation_id, lock=True)
-    if is_stale(conversation):
-        flash(_stale_message(), "error")
-    else:
-        try:
-            services.accept(conversation)
-        except ConversationRefused as refused:
-            flash(refused.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Accepted. %(name)s has been told.", name=conversation.leader.name), "success")
+    apply_change(conversation, services.accept,
+                 _("Accepted. %(name)s has been told.", name=conversation.leader.name))
     return redirect(url_for("preparation.prepare", conversation_id=conversation_id))
 
 
-def _stale_message() -> str:
+def stale_message() -> str:
     return _(
         "The conversation changed after you opened this page, so nothing was saved. "
         "Look at it again and repeat what you meant to do."

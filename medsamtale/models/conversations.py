@@ -7,7 +7,7 @@ A conversation's `state` is derived from what has happened (the timestamps), by
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
@@ -123,10 +123,6 @@ class Conversation(db.Model):
     # What the state is ----------------------------------------------------------------------
 
     @property
-    def ends_at(self) -> datetime:
-        return self.starts_at + timedelta(minutes=self.duration_minutes)
-
-    @property
     def state_label(self) -> str:
         return str(STATE_LABELS[self.state])
 
@@ -172,9 +168,6 @@ class Conversation(db.Model):
         ]
         self.state = next((state for when, state in facts if when is not None), PLANNED)
         self.version = (self.version or 0) + 1
-
-    def days_until(self, now: datetime | None = None) -> float:
-        return (self.starts_at - (now or utcnow())).total_seconds() / 86400
 
     @property
     def employee_topic_list(self) -> list[str]:

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..conversations.views import conversation_for, is_stale
+from ..conversations.views import apply_change, conversation_for, is_stale, stale_message
 from ..extensions import db
 from ..htmx import is_partial, render
 from ..models import Pick, Question, Theme
@@ -86,9 +86,7 @@ def _employee_change(conversation_id: int, change, block: str = "picker"):
     error = None
     try:
         if is_stale(conversation):
-            raise PreparationRefused(
-                _("The page was out of date, so nothing was saved. It now shows what is saved.")
-            )
+            raise PreparationRefused(stale_message())
         change(conversation)
     except PreparationRefused as refused:
         db.session.rollback()
@@ -160,7 +158,7 @@ def employee_topics(conversation_id: int):
 @bp.route("/<int:conversation_id>/ready", methods=["POST"])
 def employee_ready(conversation_id: int):
     conversation = conversation_for("employee", conversation_id, lock=True)
-    _full_page_change(conversation, services.mark_employee_ready,
+    apply_change(conversation, services.mark_employee_ready,
                       _("Ready. %(name)s has been told.", name=conversation.leader.name))
     return redirect(url_for(".prepare", conversation_id=conversation_id))
 
@@ -168,24 +166,9 @@ def employee_ready(conversation_id: int):
 @bp.route("/<int:conversation_id>/reopen", methods=["POST"])
 def employee_reopen(conversation_id: int):
     conversation = conversation_for("employee", conversation_id, lock=True)
-    _full_page_change(conversation, services.reopen_employee_preparation,
+    apply_change(conversation, services.reopen_employee_preparation,
                       _("Your preparation is open for changes again."))
     return redirect(url_for(".prepare", conversation_id=conversation_id))
-
-
-def _full_page_change(conversation, change, done: str) -> None:
-    try:
-        if is_stale(conversation):
-            raise PreparationRefused(
-                _("The page was out of date, so nothing was saved. It now shows what is saved.")
-            )
-        change(conversation)
-    except PreparationRefused as refused:
-        db.session.rollback()
-        flash(refused.message, "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
 
 
 # The leader's preparation ---------------------------------------------------------------------
@@ -237,7 +220,7 @@ def leader_topics(conversation_id: int):
 def leader_ready(conversation_id: int):
     conversation = conversation_for("leader", conversation_id, lock=True)
     ready = request.form.get("ready") != "0"
-    _full_page_change(
+    apply_change(
         conversation,
         lambda c: services.mark_leader_ready(c, ready),
         _("Marked as prepared.") if ready else _("Your preparation is open again."),
