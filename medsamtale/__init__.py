@@ -1,6 +1,7 @@
 """Medsamtale: the Norwegian medarbeidersamtale, planned, prepared and followed up."""
 
 import os
+from datetime import date
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, render_template, request, session
@@ -8,7 +9,7 @@ from flask_babel import format_date, format_datetime, format_time, get_locale, l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from . import config
+from . import config, text
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +69,9 @@ def register_blueprints(app: Flask) -> None:
     from .agenda.views import bp as agenda_bp
     from .auth.views import bp as auth_bp
     from .conversations.views import bp as conversations_bp
+    from .followup.views import bp as followup_bp
     from .main.views import bp as main_bp
+    from .minutes.views import bp as minutes_bp
     from .preparation.views import bp as preparation_bp
     from .questionbank.views import bp as questionbank_bp
 
@@ -79,6 +82,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(conversations_bp)
     app.register_blueprint(preparation_bp)
     app.register_blueprint(agenda_bp)
+    app.register_blueprint(minutes_bp)
+    app.register_blueprint(followup_bp)
 
     @app.before_request
     def require_login():
@@ -103,6 +108,12 @@ def register_templating(app: Flask) -> None:
     )
     app.jinja_env.filters["clock"] = lambda value: format_time(value, "HH:mm") if value else ""
     app.jinja_env.filters["meeting_time"] = meeting_time
+    app.jinja_env.filters["isodate"] = lambda value, fmt="medium": (
+        format_date(date.fromisoformat(value), fmt) if value else ""
+    )
+    # Text people write in the minutes: sanitised HTML, and the same as typed for editing.
+    app.jinja_env.filters["user_html"] = text.as_html
+    app.jinja_env.filters["editable_text"] = text.for_editing
 
     @app.context_processor
     def layout_context():

@@ -52,6 +52,8 @@ def from_environment(instance_path: str) -> dict:
         "OUTBOX_POLL_SECONDS": _int("OUTBOX_POLL_SECONDS", 5),
         # Days before a conversation to remind whoever has not finished preparing.
         "PREPARATION_REMINDER_DAYS": _int("PREPARATION_REMINDER_DAYS", 2),
+        # Days before an agreed action's deadline to remind both parties (and again after).
+        "ACTION_REMINDER_DAYS": _int("ACTION_REMINDER_DAYS", 7),
         # Accounts
         "PASSWORD_TOKEN_HOURS": _int("PASSWORD_TOKEN_HOURS", 24),
         "WELCOME_TOKEN_DAYS": _int("WELCOME_TOKEN_DAYS", 7),

@@ -143,9 +143,10 @@ outbox_cli = AppGroup("outbox", help="Deliver queued email.")
 
 def queue_scheduled() -> int:
     """Queue the mail that is due by the calendar rather than by a change: reminders."""
+    from .followup.services import queue_action_reminders
     from .preparation.services import queue_due_reminders
 
-    return queue_due_reminders()
+    return queue_due_reminders() + queue_action_reminders()
 
 
 @outbox_cli.command("send")

@@ -18,3 +18,8 @@ def from_oslo(day: date, clock: time) -> datetime:
 def to_oslo(value: datetime) -> datetime:
     """A stored naive-UTC time on the Oslo wall clock (aware)."""
     return value.replace(tzinfo=UTC).astimezone(OSLO)
+
+
+def oslo_today() -> date:
+    """Today's date on the Oslo wall clock; deadlines are dates there."""
+    return to_oslo(utcnow()).date()

@@ -16,11 +16,14 @@ from sqlalchemy import func, select, text, update
 
 from ..conversations.services import ConversationRefused
 from ..extensions import db
+from ..followup.services import actions_to_review
+from ..minutes.services import open_minutes
 from ..models import AgendaItem, AgendaPresence, Conversation, Pick, Question
 from ..models.agenda import (
     ADDED,
     EMPLOYEE_TOPIC,
     FOLLOW_UP,
+    ITEM_TEXT_MAX,
     LEADER_TOPIC,
     QUESTION,
     SALARY,
@@ -78,10 +81,17 @@ def start(conversation: Conversation) -> None:
 
 
 def _build(conversation: Conversation) -> list[AgendaItem]:
-    """Follow-up of the last conversation (R7), the picked questions in the employee's
-    order (R5, R6), the employee's topics (R4), the leader's topics, salary last (R8)."""
-    items, salary = [], []
-    for old in carried_items(conversation):
+    """Follow-up of the last conversation (R7): its actions, then the items it carried
+    over; the picked questions in the employee's order (R5, R6), the employee's topics (R4),
+    the leader's topics, salary last (R8)."""
+    previous = previous_held_id(conversation)
+    items = [
+        AgendaItem(conversation_id=conversation.id, section=FOLLOW_UP,
+                   text=action.what[:ITEM_TEXT_MAX], action_id=action.id)
+        for action in actions_to_review(conversation.employee_id, previous)
+    ]
+    salary = []
+    for old in carried_items(previous):
         carried = AgendaItem(
             conversation_id=conversation.id, section=SALARY if old.is_salary else FOLLOW_UP,
             text=old.text, prompts=old.prompts, question_id=old.question_id,
@@ -109,15 +119,16 @@ def _build(conversation: Conversation) -> list[AgendaItem]:
         (LEADER_TOPIC, conversation.leader_topic_list),
     ):
         items += [
-            AgendaItem(conversation_id=conversation.id, section=section, text=topic[:300])
+            AgendaItem(conversation_id=conversation.id, section=section,
+                       text=topic[:ITEM_TEXT_MAX])
             for topic in topics
         ]
     return items + salary
 
 
-def carried_items(conversation: Conversation) -> list[AgendaItem]:
-    """What the employee's previous held conversation carried over."""
-    previous = db.session.scalar(
+def previous_held_id(conversation: Conversation) -> int | None:
+    """The employee's last conversation before this one that was held."""
+    return db.session.scalar(
         select(Conversation.id)
         .where(
             Conversation.employee_id == conversation.employee_id,
@@ -127,6 +138,10 @@ def carried_items(conversation: Conversation) -> list[AgendaItem]:
         .order_by(Conversation.starts_at.desc())
         .limit(1)
     )
+
+
+def carried_items(previous: int | None) -> list[AgendaItem]:
+    """What the employee's previous held conversation carried over."""
     if previous is None:
         return []
     return db.session.scalars(
@@ -152,6 +167,7 @@ def end(conversation: Conversation, carry_ids: set[int]) -> None:
         )
         .values(carry_over=True, changed_in=version)
     )
+    open_minutes(conversation)
 
 
 # Changes ---------------------------------------------------------------------------------------

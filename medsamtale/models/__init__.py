@@ -3,15 +3,21 @@
 from .accounts import PasswordToken
 from .agenda import AgendaItem, AgendaPresence
 from .conversations import Conversation, Pick
+from .minutes import Action, ActionUpdate, Minutes, MinutesPoint, MinutesVersion
 from .outbox import OutboxMessage
 from .people import Organisation, User
 from .questions import FollowUpPrompt, Question, QuestionSet, Theme
 
 __all__ = [
+    "Action",
+    "ActionUpdate",
     "AgendaItem",
     "AgendaPresence",
     "Conversation",
     "FollowUpPrompt",
+    "Minutes",
+    "MinutesPoint",
+    "MinutesVersion",
     "Organisation",
     "OutboxMessage",
     "PasswordToken",

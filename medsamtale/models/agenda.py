@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -71,6 +71,10 @@ class AgendaItem(db.Model):
     # Set when the meeting ends for items not discussed: they open the next agenda.
     carry_over: Mapped[bool] = mapped_column(default=False)
     carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"))
+    # An action agreed in an earlier conversation, followed up at the start of this one (R7).
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"))
+
+    action = relationship("Action", lazy="joined")
 
     def __init__(self, **kwargs):
         for field in TEXT_FIELDS:

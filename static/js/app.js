@@ -5,3 +5,10 @@ document.addEventListener("htmx:config:request", function (event) {
     event.detail.ctx.request.headers["X-CSRFToken"] = meta.content;
   }
 });
+
+// A button that prints the page (the minutes' print view).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});

@@ -1,0 +1,82 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from .. import text
+from ..models.minutes import (
+    ACTION_WHAT_MAX,
+    COMMENT_MAX,
+    EMPLOYEE,
+    GOAL_MAX,
+    LEADER,
+    OTHER,
+    RESPONSIBLE_NAME_MAX,
+)
+from ..timeutil import oslo_today
+
+RESPONSIBLE_CHOICES = (
+    (EMPLOYEE, _l("The employee")),
+    (LEADER, _l("The leader")),
+    (OTHER, _l("Someone else")),
+)
+
+
+def plain(value):
+    return text.plain(value).strip() if value else value
+
+
+class ActionForm(FlaskForm):
+    """An agreed action (R11): what, who is responsible, by when, and for which goal."""
+
+    what = TextAreaField(
+        _l("What is to be done"),
+        filters=[plain],
+        validators=[DataRequired(_l("Say what is to be done.")), Length(max=ACTION_WHAT_MAX)],
+    )
+    responsible = RadioField(
+        _l("Responsible"),
+        choices=RESPONSIBLE_CHOICES,
+        validators=[InputRequired(_l("Choose who is responsible."))],
+    )
+    responsible_name = StringField(
+        _l("Name of the responsible person"),
+        filters=[plain],
+        validators=[Optional(), Length(max=RESPONSIBLE_NAME_MAX)],
+    )
+    deadline = DateField(
+        _l("Deadline"), validators=[InputRequired(_l("Choose a deadline."))]
+    )
+    goal = StringField(
+        _l("Goal or theme it serves (optional)"),
+        filters=[plain],
+        validators=[Optional(), Length(max=GOAL_MAX)],
+    )
+
+    def validate_responsible_name(self, field):
+        if self.responsible.data == OTHER and not field.data:
+            raise ValidationError(_l("Name the person who is responsible."))
+
+    def validate_deadline(self, field):
+        if field.data and field.data < oslo_today():
+            raise ValidationError(_l("The deadline has passed. Choose a date from today on."))
+
+    def details(self) -> dict:
+        return {
+            "what": self.what.data,
+            "responsible": self.responsible.data,
+            "responsible_name": self.responsible_name.data if self.responsible.data == OTHER
+            else "",
+            "deadline": self.deadline.data,
+            "goal": self.goal.data or "",
+        }
+
+
+class CommentForm(FlaskForm):
+    """A required comment: sending minutes back, or asking to reopen them."""
+
+    comment = TextAreaField(
+        _l("Comment"),
+        filters=[lambda value: value.strip() if value else value],
+        validators=[DataRequired(_l("Write a comment.")), Length(max=COMMENT_MAX)],
+    )
