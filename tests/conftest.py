@@ -368,3 +368,49 @@ def make_conversation(app, question_bank):
             return conversation.id
 
     return make
+
+
+@pytest.fixture
+def held_conversation(app, make_conversation):
+    """A conversation held through the agenda: started, the first two items discussed with
+    both parties' notes, ended. The minutes are opened as the meeting ends. Returns its id."""
+    from medsamtale.agenda import services as agenda
+    from medsamtale.models import Conversation, Pick, Question
+
+    def make(employee_id, *, picks=3, note="Vil lære mer om prosjektledelse"):
+        conversation_id = make_conversation(employee_id)
+        with app.app_context():
+            questions = db.session.scalars(
+                sa.select(Question).where(Question.retired_at.is_(None))
+                .order_by(Question.id).limit(picks)
+            ).all()
+            for position, question in enumerate(questions):
+                db.session.add(Pick(conversation_id=conversation_id, question_id=question.id,
+                                    position=position, employee_note=note,
+                                    leader_note="Enig, vi finner et kurs"))
+            conversation = db.session.get(Conversation, conversation_id)
+            agenda.start(conversation)
+            db.session.flush()
+            for item in agenda.live_items(conversation)[:2]:
+                item.discussed = True
+            agenda.end(conversation, set())
+            db.session.commit()
+        return conversation_id
+
+    return make
+
+
+@pytest.fixture
+def as_(app, people):
+    """as_("anne"): a test client logged in as that person (one per person)."""
+    made = {}
+
+    def client(who):
+        if who not in made:
+            made[who] = app.test_client()
+            response = made[who].post("/login", data={"email": EMAILS[who],
+                                                      "password": PASSWORD})
+            assert response.status_code == 302
+        return made[who]
+
+    return client

@@ -349,22 +349,6 @@ class Http:
 
 
 @pytest.fixture
-def as_(app, people):
-    """as_("anne"): a test client logged in as that person (one per person)."""
-    made = {}
-
-    def client(who):
-        if who not in made:
-            made[who] = app.test_client()
-            response = made[who].post("/login", data={"email": EMAILS[who],
-                                                      "password": PASSWORD})
-            assert response.status_code == 302
-        return made[who]
-
-    return client
-
-
-@pytest.fixture
 def picked(app, question_bank):
     """The standard set's questions: (ordinary ids, salary ids)."""
     return questions(app, question_bank["standard"])

@@ -36,13 +36,12 @@ class ActionForm(FlaskForm):
     )
     responsible = RadioField(
         _l("Responsible"),
-        choices=RESPONSIBLE_CHOICES,
         validators=[InputRequired(_l("Choose who is responsible."))],
     )
     responsible_name = StringField(
         _l("Name of the responsible person"),
         filters=[plain],
-        validators=[Optional(), Length(max=RESPONSIBLE_NAME_MAX)],
+        validators=[Length(max=RESPONSIBLE_NAME_MAX)],
     )
     deadline = DateField(
         _l("Deadline"), validators=[InputRequired(_l("Choose a deadline."))]
@@ -52,6 +51,10 @@ class ActionForm(FlaskForm):
         filters=[plain],
         validators=[Optional(), Length(max=GOAL_MAX)],
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.responsible.choices = list(RESPONSIBLE_CHOICES)
 
     def validate_responsible_name(self, field):
         if self.responsible.data == OTHER and not field.data:

@@ -101,6 +101,11 @@ def _edit(conversation_id: int, change, block: str, anchor: str = ""):
     else:
         db.session.commit()
     if is_partial():
+        if error and block != "saved":
+            # Shown above the editor; what the person typed stays where it is.
+            body, status, headers = _page(conversation, minutes, "refused", 409, error=error)
+            headers.update({"HX-Retarget": "#minutes-error", "HX-Reswap": "innerHTML"})
+            return body, status, headers
         return _page(conversation, minutes, block, 409 if error else 200, error=error)
     if error:
         flash(error, "error")

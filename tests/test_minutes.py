@@ -1,0 +1,480 @@
+"""The minutes (issue 5): the employee writes them from the agenda, the leader approves them
+or sends them back, every submission is kept as a version, approved minutes are locked and
+archived, with print and PDF; nobody else reads them; user text stays inert.
+
+Pages are checked by ids, classes, form actions and the people's own text, and against the
+database; never by translated text.
+"""
+
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from medsamtale.extensions import db
+from medsamtale.models import Action, Minutes, MinutesVersion
+from medsamtale.timeutil import oslo_today
+
+from .conftest import EMAILS
+
+HX = {"HX-Request": "true"}
+OUTSIDERS = ("bjorn", "lena", "hr")
+NEW_TEXT = "Anne tar kurs i prosjektledelse i vår."
+
+
+@pytest.fixture
+def held(people, held_conversation):
+    return held_conversation(people["anne"])
+
+
+def minutes(app, conversation_id) -> Minutes:
+    with app.app_context():
+        found = db.session.scalar(select(Minutes).where(Minutes.conversation_id == conversation_id))
+        db.session.expunge_all()
+        return found
+
+
+def points(app, conversation_id) -> list[tuple[int, str, str]]:
+    with app.app_context():
+        found = db.session.scalar(select(Minutes).where(Minutes.conversation_id == conversation_id))
+        return [(p.id, p.heading, p.body) for p in found.points]
+
+
+def versions(app, conversation_id) -> list[dict]:
+    with app.app_context():
+        found = db.session.scalars(
+            select(MinutesVersion).join(Minutes)
+            .where(Minutes.conversation_id == conversation_id).order_by(MinutesVersion.number)
+        ).all()
+        return [
+            {"number": v.number, "content": v.content, "decision": v.decision,
+             "comment": v.comment, "decided_by": v.decided_by_name,
+             "submitted_by": v.submitted_by_name}
+            for v in found
+        ]
+
+
+def action_data(prefix="new", **values) -> dict:
+    data = {
+        "what": "Finne et kurs i prosjektledelse",
+        "responsible": "employee",
+        "responsible_name": "",
+        "deadline": (oslo_today() + timedelta(days=60)).isoformat(),
+        "goal": "Lede prosjekter",
+    }
+    data.update(values)
+    return {f"{prefix}-{key}": value for key, value in data.items()}
+
+
+def write(as_, conversation_id, app, body=NEW_TEXT, with_action=True):
+    """Anne rewrites the first point and adds one action."""
+    point_id = points(app, conversation_id)[0][0]
+    response = as_("anne").post(
+        f"/minutes/{conversation_id}/points/{point_id}",
+        data={"heading": "Utvikling", "body": body}, headers=HX,
+    )
+    assert response.status_code == 200
+    if with_action:
+        response = as_("anne").post(f"/minutes/{conversation_id}/actions", data=action_data(),
+                                    headers=HX)
+        assert response.status_code == 200
+    return point_id
+
+
+def submit(as_, conversation_id):
+    return as_("anne").post(f"/minutes/{conversation_id}/submit", follow_redirects=True)
+
+
+def latest_number(app, conversation_id) -> int:
+    return versions(app, conversation_id)[-1]["number"]
+
+
+def mails_to(messages, who):
+    """The mail about the minutes that `who` has received (the invitation is left out)."""
+    return [m for m in messages if m["To"] == EMAILS[who] and "/minutes/" in body_of(m)]
+
+
+def body_of(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+# The whole path ---------------------------------------------------------------------------------
+
+
+def test_from_meeting_ended_to_minutes_approved_with_each_email(app, as_, held, deliver):
+    messages = deliver()
+    requested = mails_to(messages, "anne")
+    assert len(requested) == 1 and f"/minutes/{held}" in body_of(requested[0])
+    assert mails_to(messages, "lars") == []
+
+    # The draft starts from the discussed items, with both parties' notes.
+    drafted = points(app, held)
+    assert len(drafted) == 2
+    assert all("Vil lære mer om prosjektledelse" in body and "Enig, vi finner et kurs" in body
+               for _id, _heading, body in drafted)
+    page = as_("anne").get(f"/minutes/{held}").get_data(as_text=True)
+    assert 'id="points"' in page and "Vil lære mer om prosjektledelse" in page
+
+    # The leader cannot read the draft.
+    leader_page = as_("lars").get(f"/minutes/{held}").get_data(as_text=True)
+    assert "Vil lære mer om prosjektledelse" not in leader_page
+    assert 'id="minutes-document"' not in leader_page and 'id="points"' not in leader_page
+
+    write(as_, held, app)
+    assert NEW_TEXT not in as_("lars").get(f"/minutes/{held}").get_data(as_text=True)
+    submit(as_, held)
+    messages = deliver()
+    to_lars = mails_to(messages, "lars")
+    assert len(to_lars) == 1 and f"/minutes/{held}" in body_of(to_lars[0])
+
+    leader_page = as_("lars").get(f"/minutes/{held}").get_data(as_text=True)
+    assert NEW_TEXT in leader_page and "Finne et kurs i prosjektledelse" in leader_page
+    assert f'action="/minutes/{held}/approve"' in leader_page
+
+    as_("lars").post(f"/minutes/{held}/approve", data={"number": 1})
+    messages = deliver()
+    to_anne = mails_to(messages, "anne")
+    assert len(to_anne) == 2 and to_anne[1]["Subject"] != to_anne[0]["Subject"]
+    assert minutes(app, held).state == "approved"
+    [version] = versions(app, held)
+    assert version["decision"] == "approved"
+    assert (version["submitted_by"], version["decided_by"]) == ("Anne Aas", "Lars Lie")
+
+    # Both confirmations, with name and time, on the approved minutes.
+    for who in ("anne", "lars"):
+        page = as_(who).get(f"/minutes/{held}").get_data(as_text=True)
+        signatures = page[page.index('class="signatures"'):]
+        assert "Anne Aas" in signatures and "Lars Lie" in signatures
+        assert 'class="state state-approved"' in page
+
+
+def test_the_draft_saves_as_the_employee_types_and_answers_with_the_saved_block(app, as_, held):
+    point_id = points(app, held)[0][0]
+    response = as_("anne").post(f"/minutes/{held}/points/{point_id}",
+                                data={"heading": "Ny overskrift", "body": "Første linje\nAndre"},
+                                headers=HX)
+    assert response.status_code == 200
+    assert 'class="saved"' in response.get_data(as_text=True)
+    assert "<html" not in response.get_data(as_text=True)
+    assert points(app, held)[0][1:] == (point_id and "Ny overskrift", "Første linje\nAndre")
+
+    response = as_("anne").post(f"/minutes/{held}/points", headers=HX)
+    assert response.status_code == 200 and 'id="points"' in response.get_data(as_text=True)
+    assert len(points(app, held)) == 3
+    removed = points(app, held)[-1][0]
+    as_("anne").post(f"/minutes/{held}/points/{removed}/remove", headers=HX)
+    assert removed not in [p[0] for p in points(app, held)]
+
+
+# Sending back, resubmitting, versions ------------------------------------------------------------
+
+
+def test_send_back_and_resubmit_keeps_every_version_and_shows_what_changed(
+    app, as_, held, deliver
+):
+    point_id = write(as_, held, app, body="Første utkast om kurs.")
+    submit(as_, held)
+    deliver()
+
+    # A comment is required to send back.
+    response = as_("lars").post(f"/minutes/{held}/send-back", data={"number": 1, "comment": " "})
+    assert response.status_code == 422 and 'id="comment-errors"' in response.get_data(as_text=True)
+    assert minutes(app, held).state == "submitted"
+
+    as_("lars").post(f"/minutes/{held}/send-back",
+                     data={"number": 1, "comment": "Skriv inn fristen vi ble enige om."})
+    messages = deliver()
+    assert len(mails_to(messages, "anne")) == 2  # asked to write, then sent back
+    assert minutes(app, held).state == "returned"
+    page = as_("anne").get(f"/minutes/{held}").get_data(as_text=True)
+    assert "Skriv inn fristen vi ble enige om." in page and 'id="points"' in page
+
+    as_("anne").post(f"/minutes/{held}/points/{point_id}",
+                     data={"heading": "Utvikling", "body": "Andre utkast, med frist i mars."},
+                     headers=HX)
+    submit(as_, held)
+    messages = deliver()
+    assert len(mails_to(messages, "lars")) == 2
+
+    first, second = versions(app, held)
+    assert (first["number"], second["number"]) == (1, 2)
+    assert first["decision"] == "returned"
+    assert first["comment"] == "Skriv inn fristen vi ble enige om."
+    assert first["content"]["points"][0]["body"] == "Første utkast om kurs."
+    assert second["content"]["points"][0]["body"] == "Andre utkast, med frist i mars."
+    assert second["decision"] is None
+
+    page = as_("lars").get(f"/minutes/{held}").get_data(as_text=True)
+    changes = page[page.index('class="changes"'):page.index('id="minutes-document"')]
+    assert re.search(r'class="added"><ins>.*Andre utkast, med frist i mars\.', changes)
+    assert re.search(r'class="removed"><del>.*Første utkast om kurs\.', changes)
+
+    # Approving the old version is refused: the leader must read the new one.
+    as_("lars").post(f"/minutes/{held}/approve", data={"number": 1})
+    assert minutes(app, held).state == "submitted"
+    as_("lars").post(f"/minutes/{held}/approve", data={"number": 2})
+    assert [v["decision"] for v in versions(app, held)] == ["returned", "approved"]
+
+    # Each version stays readable, with the change view on the later one.
+    old = as_("anne").get(f"/minutes/{held}/versions/1").get_data(as_text=True)
+    assert "Første utkast om kurs." in old and "Andre utkast" not in old
+    assert 'class="changes"' in as_("anne").get(f"/minutes/{held}/versions/2").get_data(
+        as_text=True)
+
+
+def test_reopen_on_request_starts_a_new_version_and_keeps_the_approved_one(
+    app, as_, held, deliver
+):
+    point_id = write(as_, held, app)
+    submit(as_, held)
+    as_("lars").post(f"/minutes/{held}/approve", data={"number": 1})
+    deliver()
+
+    response = as_("anne").post(f"/minutes/{held}/ask-reopen", data={"comment": ""})
+    assert response.status_code == 422 and 'id="comment-errors"' in response.get_data(as_text=True)
+    as_("anne").post(f"/minutes/{held}/ask-reopen", data={"comment": "Fristen ble feil."})
+    assert len(mails_to(deliver(), "lars")) == 2
+    assert "Fristen ble feil." in as_("lars").get(f"/minutes/{held}").get_data(as_text=True)
+
+    as_("lars").post(f"/minutes/{held}/reopen")
+    assert minutes(app, held).state == "draft"
+    assert len(mails_to(deliver(), "anne")) == 3
+    as_("anne").post(f"/minutes/{held}/points/{point_id}",
+                     data={"heading": "Utvikling", "body": "Rettet frist."}, headers=HX)
+    submit(as_, held)
+    first, second = versions(app, held)
+    assert first["decision"] == "approved" and first["content"]["points"][0]["body"] == NEW_TEXT
+    assert second["number"] == 2 and second["content"]["points"][0]["body"] == "Rettet frist."
+
+
+# Bad input ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"deadline": (date.today() - timedelta(days=3)).isoformat()}, "deadline"),
+        ({"deadline": ""}, "deadline"),
+        ({"responsible": ""}, "responsible"),
+        ({"responsible": "other", "responsible_name": ""}, "responsible_name"),
+        ({"what": "<script>alert(1)</script>"}, "what"),
+    ],
+)
+def test_an_invalid_action_is_refused_next_to_its_field_and_keeps_what_was_typed(
+    app, as_, held, change, field
+):
+    data = action_data(**change, goal="Målet jeg skrev")
+    if change.get("responsible") == "":
+        del data["new-responsible"]
+    for headers in (HX, {}):
+        response = as_("anne").post(f"/minutes/{held}/actions", data=data, headers=headers)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert f'id="new-{field}-errors"' in page
+        assert "Målet jeg skrev" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Action.id))) == 0
+
+
+def test_an_action_can_be_changed_and_removed_while_the_minutes_are_a_draft(app, as_, held):
+    write(as_, held, app)
+    with app.app_context():
+        action_id = db.session.scalar(select(Action.id))
+    response = as_("anne").post(
+        f"/minutes/{held}/actions/{action_id}",
+        data=action_data(f"a{action_id}", responsible="other", responsible_name="Kari i HR"),
+        headers=HX,
+    )
+    assert response.status_code == 200
+    with app.app_context():
+        action = db.session.get(Action, action_id)
+        assert (action.responsible, action.responsible_label) == ("other", "Kari i HR")
+    as_("anne").post(f"/minutes/{held}/actions/{action_id}/remove", headers=HX)
+    with app.app_context():
+        assert db.session.get(Action, action_id) is None
+
+
+def test_submitting_needs_an_action_or_a_plain_none_agreed(app, as_, held):
+    write(as_, held, app, with_action=False)
+    page = submit(as_, held).get_data(as_text=True)
+    assert 'flash-error' in page
+    assert minutes(app, held).state == "draft" and versions(app, held) == []
+
+    as_("anne").post(f"/minutes/{held}/no-actions", data={"no_actions": "1"}, headers=HX)
+    submit(as_, held)
+    [version] = versions(app, held)
+    assert version["content"]["no_actions"] is True and version["content"]["actions"] == []
+
+
+def test_a_deadline_that_passed_after_it_was_written_stops_the_submission(app, as_, held):
+    write(as_, held, app)
+    with app.app_context():
+        db.session.scalar(select(Action)).deadline = oslo_today() - timedelta(days=1)
+        db.session.commit()
+    assert 'flash-error' in submit(as_, held).get_data(as_text=True)
+    assert versions(app, held) == []
+
+
+def test_a_double_submit_makes_one_version_and_one_email(app, as_, held, deliver):
+    write(as_, held, app)
+    deliver()
+    submit(as_, held)
+    page = submit(as_, held).get_data(as_text=True)
+    assert 'flash-error' in page
+    assert len(versions(app, held)) == 1
+    assert len(mails_to(deliver(), "lars")) == 1
+
+
+def test_approving_minutes_that_are_not_submitted_is_refused(app, as_, held):
+    write(as_, held, app)
+    page = as_("lars").post(f"/minutes/{held}/approve", data={"number": 1},
+                            follow_redirects=True).get_data(as_text=True)
+    assert 'flash-error' in page
+    assert minutes(app, held).state == "draft" and versions(app, held) == []
+
+
+def test_approved_minutes_are_locked_and_a_refused_edit_loses_nothing(app, as_, held):
+    point_id = write(as_, held, app)
+    submit(as_, held)
+    as_("lars").post(f"/minutes/{held}/approve", data={"number": 1})
+    before = points(app, held)
+
+    response = as_("anne").post(f"/minutes/{held}/points/{point_id}",
+                                data={"heading": "x", "body": "Endret etterpå"}, headers=HX)
+    assert response.status_code == 409 and 'class="errors"' in response.get_data(as_text=True)
+    for url, data in (
+        (f"/minutes/{held}/points", {}),
+        (f"/minutes/{held}/actions", action_data()),
+        (f"/minutes/{held}/no-actions", {"no_actions": "1"}),
+    ):
+        assert as_("anne").post(url, data=data, headers=HX).status_code == 409
+    assert points(app, held) == before
+    assert versions(app, held)[0]["content"]["points"][0]["body"] == NEW_TEXT
+    # The employee sees the approved document, not an editor.
+    page = as_("anne").get(f"/minutes/{held}").get_data(as_text=True)
+    assert 'id="points"' not in page and 'id="minutes-document"' in page
+
+
+# Access -------------------------------------------------------------------------------------------
+
+
+def test_the_leader_cannot_edit_the_employees_minutes(app, as_, held):
+    point_id = points(app, held)[0][0]
+    before = points(app, held)
+    for url, data in (
+        (f"/minutes/{held}/points/{point_id}", {"heading": "x", "body": "Lederens versjon"}),
+        (f"/minutes/{held}/points", {}),
+        (f"/minutes/{held}/actions", action_data()),
+        (f"/minutes/{held}/submit", {}),
+        (f"/minutes/{held}/ask-reopen", {"comment": "x"}),
+    ):
+        assert as_("lars").post(url, data=data).status_code == 403, url
+    assert points(app, held) == before
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_nobody_else_reads_the_minutes_not_even_the_hr_admin(app, as_, held, who):
+    write(as_, held, app)
+    submit(as_, held)
+    as_("lars").post(f"/minutes/{held}/approve", data={"number": 1})
+    for url in (
+        f"/minutes/{held}",
+        f"/minutes/{held}/versions/1",
+        f"/minutes/{held}/versions/1/print",
+        f"/minutes/{held}/versions/1/pdf",
+    ):
+        response = as_(who).get(url)
+        assert response.status_code == 403, url
+        assert NEW_TEXT not in response.get_data(as_text=True)
+    response = as_(who).get(f"/minutes/archive/{_id(app, 'anne@example.no')}")
+    assert response.status_code == 403
+    for url in (f"/minutes/{held}/approve", f"/minutes/{held}/reopen"):
+        assert as_(who).post(url, data={"number": 1}).status_code == 403
+
+
+def _id(app, email):
+    from medsamtale.models import User
+
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def test_the_archive_holds_approved_minutes_for_the_employee_and_the_leader_at_the_time(
+    app, as_, held, people
+):
+    write(as_, held, app)
+    submit(as_, held)
+    as_("lars").post(f"/minutes/{held}/approve", data={"number": 1})
+    for who, url in (("anne", "/minutes/archive"), ("lars", f"/minutes/archive/{people['anne']}")):
+        page = as_(who).get(url).get_data(as_text=True)
+        assert f'href="/minutes/{held}/versions/1/pdf"' in page, who
+        assert f'href="/minutes/{held}/versions/1/print"' in page, who
+    # Another leader has no conversations with Anne: nothing to show, no access.
+    assert as_("lena").get(f"/minutes/archive/{people['anne']}").status_code == 403
+
+
+# Safe text ----------------------------------------------------------------------------------------
+
+
+PAYLOAD = (
+    '<p>Trygt <b>fett</b></p><script>alert("x")</script>'
+    '<img src=x onerror="alert(1)"><div hx-get="/logout" hx-trigger="load">last</div>'
+    '<a href="javascript:alert(2)" hx-post="/minutes">lenke</a><b onclick="alert(3)">klikk</b>'
+)
+
+
+def test_script_and_htmx_in_the_minutes_are_stored_sanitised_and_stay_inert(
+    app, as_, held
+):
+    point_id = write(as_, held, app, body=PAYLOAD)
+    stored = points(app, held)[0][2]
+    for bad in ("<script", "onerror", "hx-", "javascript:", "onclick", "<img", "<a", "<div"):
+        assert bad not in stored, bad
+    assert "<b>fett</b>" in stored and "klikk" in stored and "last" in stored
+    submit(as_, held)
+    for who, url in (("lars", f"/minutes/{held}"), ("anne", f"/minutes/{held}/versions/1"),
+                     ("anne", f"/minutes/{held}/versions/1/print")):
+        page = as_(who).get(url).get_data(as_text=True)
+        document = page[page.index('id="minutes-document"'):]
+        for bad in ('alert("x")', "onerror", 'hx-get="/logout"', "javascript:", "onclick"):
+            assert bad not in document, (url, bad)
+        # User text sits inside hx-ignore, so htmx would not act on it even if it got there.
+        assert re.search(r'<div class="user-text" hx-ignore>\s*<p>Trygt <b>fett</b>', document)
+    # In the editor, the text is shown as text in a textarea, never as markup.
+    editor = as_("lars").post(f"/minutes/{held}/send-back",
+                              data={"number": 1, "comment": "Se over"})
+    page = as_("anne").get(f"/minutes/{held}").get_data(as_text=True)
+    textarea = re.search(rf'<textarea id="body-{point_id}"[^>]*>(.*?)</textarea>', page, re.S)
+    assert "&lt;b&gt;fett&lt;/b&gt;" in textarea.group(1) and "<b>" not in textarea.group(1)
+    assert editor.status_code == 302
+
+
+# Print and PDF ----------------------------------------------------------------------------------
+
+
+def test_the_pdf_opens_and_holds_the_minutes_the_actions_and_both_confirmations(app, as_, held):
+    write(as_, held, app, body="Vi snakket om arbeidsmengde – og æøå.")
+    submit(as_, held)
+    as_("lars").post(f"/minutes/{held}/approve", data={"number": 1})
+    for who in ("anne", "lars"):
+        response = as_(who).get(f"/minutes/{held}/versions/1/pdf")
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "application/pdf"
+        reader = PdfReader(io.BytesIO(response.data))
+        text = " ".join(page.extract_text() for page in reader.pages)
+        text = " ".join(text.split())
+        for expected in ("Vi snakket om arbeidsmengde - og æøå.",
+                         "Finne et kurs i prosjektledelse", "Lede prosjekter",
+                         "Anne Aas", "Lars Lie", "Utvikling"):
+            assert expected in text, expected
+
+
+def test_the_print_view_shows_the_document_without_the_editor(app, as_, held):
+    write(as_, held, app)
+    submit(as_, held)
+    page = as_("anne").get(f"/minutes/{held}/versions/1/print").get_data(as_text=True)
+    assert 'id="minutes-document"' in page and NEW_TEXT in page
+    assert 'id="points"' not in page and "data-print" in page
