@@ -1,0 +1,204 @@
+"""Follow-up of the agreed actions between conversations (issue 5, R14, R7): each party's
+home page lists the open actions, either party records progress or marks one done with a
+comment, reminders go out before and after a deadline, and the next conversation's agenda
+starts with them. Checked by ids, classes and people's own text, never translated text.
+"""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from medsamtale.agenda import services as agenda
+from medsamtale.extensions import db
+from medsamtale.followup.services import queue_action_reminders
+from medsamtale.models import Action, ActionUpdate, AgendaItem, Conversation, Minutes
+from medsamtale.models.agenda import FOLLOW_UP
+from medsamtale.timeutil import oslo_today, utcnow
+
+from .conftest import EMAILS
+
+HX = {"HX-Request": "true"}
+
+
+def agree(app, conversation_id, *actions, approve=True):
+    """Put actions [(what, days to deadline)] in the minutes, approved unless told not."""
+    with app.app_context():
+        minutes = db.session.scalar(
+            select(Minutes).where(Minutes.conversation_id == conversation_id))
+        ids = []
+        for position, (what, days) in enumerate(actions):
+            action = Action(conversation_id=conversation_id, position=position, what=what,
+                            responsible="employee", deadline=oslo_today() + timedelta(days=days))
+            db.session.add(action)
+            db.session.flush()
+            ids.append(action.id)
+        if approve:
+            minutes.state = "approved"
+            minutes.first_approved_at = utcnow()
+        db.session.commit()
+        return ids
+
+
+@pytest.fixture
+def agreed(app, people, held_conversation):
+    """Anne's held conversation with Lars, two approved actions; returns (conv id, ids)."""
+    conversation_id = held_conversation(people["anne"])
+    return conversation_id, agree(app, conversation_id, ("Ta kurs i Excel", 30),
+                                  ("Mentor for ny kollega", 90))
+
+
+def action_ids_on_home(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'<li id="action-(\d+)" class="followup-action', page)
+
+
+def test_both_parties_see_the_open_actions_on_their_home_page_soonest_first(app, as_, agreed):
+    _conversation, (excel, mentor) = agreed
+    for who in ("anne", "lars"):
+        page = as_(who).get("/").get_data(as_text=True)
+        assert action_ids_on_home(page) == [str(excel), str(mentor)], who
+        assert "Ta kurs i Excel" in page
+    for who in ("bjorn", "lena", "hr"):
+        assert action_ids_on_home(as_(who).get("/").get_data(as_text=True)) == [], who
+
+
+def test_actions_are_not_followed_up_before_the_minutes_are_approved(
+    app, as_, people, held_conversation
+):
+    conversation_id = held_conversation(people["anne"])
+    [action_id] = agree(app, conversation_id, ("Utkast", 30), approve=False)
+    assert action_ids_on_home(as_("anne").get("/").get_data(as_text=True)) == []
+    response = as_("anne").post(f"/actions/{action_id}/progress",
+                                data={"comment": "x", "done": "0"})
+    assert response.status_code == 404
+
+
+def test_either_party_records_progress_and_marks_done_with_a_comment(app, as_, agreed):
+    _conversation, (excel, mentor) = agreed
+    response = as_("lars").post(f"/actions/{excel}/progress",
+                                data={"comment": "Kurset er bestilt", "done": "0"}, headers=HX)
+    assert response.status_code == 200
+    fragment = response.get_data(as_text=True)
+    assert 'id="actions"' in fragment and "<html" not in fragment
+    assert "Kurset er bestilt" in fragment
+
+    # A comment is required; what was typed is not lost (an empty one has nothing to lose).
+    response = as_("anne").post(f"/actions/{excel}/progress", data={"comment": " ", "done": "1"},
+                                headers=HX)
+    assert response.status_code == 422
+    assert f'id="comment-{excel}-errors"' in response.get_data(as_text=True)
+
+    as_("anne").post(f"/actions/{excel}/progress",
+                     data={"comment": "Fullført kurset", "done": "1"}, headers=HX)
+    with app.app_context():
+        action = db.session.get(Action, excel)
+        assert action.done_at is not None
+        updates = db.session.scalars(
+            select(ActionUpdate).where(ActionUpdate.action_id == excel).order_by(ActionUpdate.id)
+        ).all()
+        assert [(u.author.name, u.comment, u.done) for u in updates] == [
+            ("Lars Lie", "Kurset er bestilt", False), ("Anne Aas", "Fullført kurset", True)]
+    for who in ("anne", "lars"):
+        assert action_ids_on_home(as_(who).get("/").get_data(as_text=True)) == [str(mentor)]
+    # Marking it done twice is refused and changes nothing.
+    response = as_("lars").post(f"/actions/{excel}/progress",
+                                data={"comment": "igjen", "done": "1"}, follow_redirects=True)
+    assert "flash-error" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who", ["bjorn", "lena", "hr"])
+def test_nobody_else_follows_up_the_actions(app, as_, agreed, who):
+    _conversation, (excel, _mentor) = agreed
+    response = as_(who).post(f"/actions/{excel}/progress", data={"comment": "x", "done": "1"})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.get(Action, excel).done_at is None
+
+
+def test_reminders_go_before_the_deadline_and_when_it_has_passed_once_each(
+    app, agreed, deliver, mailbox
+):
+    _conversation, (excel, mentor) = agreed
+    deliver()
+    mailbox.messages.clear()
+    with app.app_context():
+        app.config["ACTION_REMINDER_DAYS"] = 30
+        assert queue_action_reminders() == 2  # Excel, due in 30 days: both parties
+        assert queue_action_reminders() == 0
+    messages = deliver()
+    assert sorted(m["To"] for m in messages) == sorted([EMAILS["anne"], EMAILS["lars"]])
+    assert all("Ta kurs i Excel" in m.get_body(preferencelist=("plain",)).get_content()
+               for m in messages)
+    ahead_subjects = {m["Subject"] for m in messages}
+
+    # Thirty-one days on, the deadline has passed: one more reminder each, then no more.
+    later = utcnow() + timedelta(days=31)
+    with app.app_context():
+        assert queue_action_reminders(later) == 2
+        assert queue_action_reminders(later) == 0
+        db.session.get(Action, mentor).done_at = utcnow()  # done: never reminded
+        db.session.commit()
+        assert queue_action_reminders(utcnow() + timedelta(days=100)) == 0
+    mailbox.messages.clear()
+    overdue = deliver()
+    assert len(overdue) == 2
+    assert {m["Subject"] for m in overdue}.isdisjoint(ahead_subjects)
+
+
+def test_the_outbox_command_queues_action_reminders(app, runner, agreed, mailbox):
+    with app.app_context():
+        app.config["ACTION_REMINDER_DAYS"] = 40
+    result = runner.invoke(args=["outbox", "send"])
+    assert "reminders 2" in result.output
+    assert sorted(m["To"] for m in mailbox.messages if "Excel" in m.get_body(
+        preferencelist=("plain",)).get_content()) == sorted([EMAILS["anne"], EMAILS["lars"]])
+
+
+def test_the_next_conversation_starts_with_the_actions_and_their_state(
+    app, as_, agreed, make_conversation, people
+):
+    first, (excel, mentor) = agreed
+    as_("anne").post(f"/actions/{excel}/progress", data={"comment": "Ferdig", "done": "1"})
+    with app.app_context():
+        db.session.get(Conversation, first).starts_at = utcnow() - timedelta(days=300)
+        db.session.commit()
+    second = make_conversation(people["anne"])
+    with app.app_context():
+        agenda.start(db.session.get(Conversation, second))
+        db.session.commit()
+        items = db.session.scalars(
+            select(AgendaItem).where(AgendaItem.conversation_id == second)
+            .order_by(AgendaItem.position)
+        ).all()
+        assert [(i.section, i.action_id) for i in items[:2]] == [
+            (FOLLOW_UP, excel), (FOLLOW_UP, mentor)]
+        assert items[0].text == "Ta kurs i Excel"
+    page = as_("anne").get(f"/agenda/{second}").get_data(as_text=True)
+    first_item = page[page.index(f'id="item-{items[0].id}"'):page.index(f'id="item-{items[1].id}"')]
+    assert 'class="tag done"' in first_item and "Anne Aas" in first_item
+
+
+def test_the_home_page_costs_the_same_for_two_actions_as_for_twelve(
+    app, as_, people, held_conversation, count_queries
+):
+    few = held_conversation(people["anne"])
+    many = held_conversation(people["dag"])
+    agree(app, few, *[(f"Tiltak {n}", 10 + n) for n in range(2)])
+    agree(app, many, *[(f"Tiltak {n}", 10 + n) for n in range(12)])
+    with app.app_context():
+        for action in db.session.scalars(select(Action)).all():
+            db.session.add(ActionUpdate(action_id=action.id, author_id=people["lars"],
+                                        comment="Godt i gang"))
+        db.session.commit()
+
+    def cost(who):
+        as_(who).get("/")
+        with count_queries() as statements:
+            page = as_(who).get("/").get_data(as_text=True)
+        return len(statements), len(action_ids_on_home(page))
+
+    (anne_cost, anne_actions), (dag_cost, dag_actions) = cost("anne"), cost("dag")
+    assert (anne_actions, dag_actions) == (2, 12)
+    assert anne_cost == dag_cost
