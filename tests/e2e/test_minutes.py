@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from medsamtale.extensions import db
 from medsamtale.models import Action, Minutes, MinutesPoint
 from medsamtale.models.minutes import APPROVED, RETURNED
-from medsamtale.timeutil import oslo_today
+from medsamtale.timeutil import oslo_today, to_oslo, utcnow
 from tests.conftest import EMAILS
 from tests.e2e.test_browser import log_in
 
@@ -87,6 +87,7 @@ def write_point(page, point_id: int, body: str):
     """Replace a point's text by typing, as a person does, and wait for the autosave."""
     field = page.locator(f"#point-{point_id} textarea[name=body]")
     status = page.locator(f"#point-status-{point_id}")
+    started = to_oslo(utcnow()).replace(second=0, microsecond=0)
     with page.expect_response(point_saved(point_id), timeout=SAVE) as saved:
         field.fill("")
         field.press_sequentially(body)
@@ -94,6 +95,11 @@ def write_point(page, point_id: int, body: str):
     expect(status.locator(".saved")).to_have_text(SAVED, timeout=SAVE)
     expect(status.locator(".errors")).to_have_count(0)
     expect(field).to_have_value(body)
+    # The time shown is the Oslo wall clock at the save.
+    shown = SAVED.search(status.locator(".saved").inner_text()).group()
+    now = to_oslo(utcnow())
+    minutes = [started + timedelta(minutes=m) for m in range(3)]
+    assert shown.replace(".", ":") in {f"{m:%H:%M}" for m in minutes if m <= now}, shown
 
 
 def action_items(page):
@@ -220,6 +226,7 @@ def test_minutes_written_sent_back_revised_and_approved(
         .to_have_value("Noe som skulle vært gjort i går")
     expect(anne.locator("#new-what-errors")).to_have_count(0)
     expect(action_items(anne)).to_have_count(1)  # the good action stands, no other
+    expect(anne.locator("#minutes-error")).to_be_empty()  # a field error, not a refusal
     with app.app_context():
         assert db.session.scalar(
             sa.select(sa.func.count()).select_from(Action).where(Action.conversation_id == held)
