@@ -10,7 +10,20 @@ from sqlalchemy import func, select
 
 from .auth.services import WELCOME
 from .extensions import db
-from .models import Conversation, Organisation, PasswordToken, Pick, QuestionSet, User
+from .minutes.services import content_of
+from .models import (
+    Action,
+    Conversation,
+    Minutes,
+    MinutesPoint,
+    MinutesVersion,
+    Organisation,
+    PasswordToken,
+    Pick,
+    QuestionSet,
+    User,
+)
+from .models.minutes import APPROVED
 from .outbox import public_url
 from .passwords import hash_password
 from .questionbank.services import install_default_question_bank
@@ -125,8 +138,30 @@ def add_demo_conversations(people: dict) -> None:
         db.session.add(item)
         return item
 
+    def approved_minutes(held, summary, actions):
+        """Approved minutes with their actions, [(what, responsible, days to deadline)]."""
+        minutes = Minutes(conversation=held, state=APPROVED, first_approved_at=held.held_at)
+        minutes.points = [MinutesPoint(position=0, heading="Oppsummering", body=summary)]
+        db.session.add(minutes)
+        for position, (what, responsible, days) in enumerate(actions):
+            db.session.add(Action(
+                conversation=held, position=position, what=what, responsible=responsible,
+                deadline=(now + timedelta(days=days)).date(),
+            ))
+        db.session.flush()
+        minutes.versions = [MinutesVersion(
+            number=1, content=content_of(minutes), submitted_at=held.held_at,
+            submitted_by_name=held.employee.name, decision=APPROVED,
+            decided_at=held.held_at, decided_by_name=held.leader.name, comment="",
+        )]
+
     # Lars: Bjørn had his ten months ago; Camilla has had none; Anne is preparing now.
-    conversation("bjorn.berg", "lars.lie", -300, held=True)
+    bjorn = conversation("bjorn.berg", "lars.lie", -300, held=True)
+    db.session.flush()
+    approved_minutes(bjorn, "Bjørn trives, men har for mye å gjøre i perioder.", [
+        ("Ta kurs i prosjektledelse", "employee", 20),
+        ("Fordele vaktansvaret jevnere i teamet", "leader", -10),
+    ])
     anne = conversation(
         "anne.aas", "lars.lie", 16, invited_at=now, accepted_at=now, preparation_started_at=now,
         message="Jeg ser fram til en god prat om året som har gått og veien videre.",
