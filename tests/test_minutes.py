@@ -478,3 +478,36 @@ def test_the_print_view_shows_the_document_without_the_editor(app, as_, held):
     page = as_("anne").get(f"/minutes/{held}/versions/1/print").get_data(as_text=True)
     assert 'id="minutes-document"' in page and NEW_TEXT in page
     assert 'id="points"' not in page and "data-print" in page
+
+
+# Cost ---------------------------------------------------------------------------------------------
+
+
+def test_the_minutes_pages_cost_the_same_for_a_short_and_a_long_draft(
+    app, as_, people, held_conversation, count_queries
+):
+    short = held_conversation(people["anne"], picks=2)
+    long = held_conversation(people["bjorn"], picks=12)
+    with app.app_context():
+        for conversation_id, count in ((short, 1), (long, 12)):
+            for n in range(count):
+                db.session.add(Action(conversation_id=conversation_id, position=n,
+                                      what=f"Tiltak {n}", responsible="leader",
+                                      deadline=oslo_today() + timedelta(days=30)))
+        db.session.commit()
+    for _ in range(10):  # the long draft gets more points too
+        as_("bjorn").post(f"/minutes/{long}/points", headers=HX)
+
+    def cost(who, url):
+        as_(who).get(url)
+        with count_queries() as statements:
+            response = as_(who).get(url)
+        assert response.status_code == 200
+        return len(statements)
+
+    assert cost("anne", f"/minutes/{short}") == cost("bjorn", f"/minutes/{long}")
+    submit(as_, short)
+    as_("bjorn").post(f"/minutes/{long}/submit")
+    assert minutes(app, short).state == minutes(app, long).state == "submitted"
+    assert cost("lars", f"/minutes/{short}") == cost("lars", f"/minutes/{long}")
+    assert cost("anne", "/minutes/archive") == cost("bjorn", "/minutes/archive")
