@@ -48,10 +48,10 @@ def minutes_of(conversation: Conversation) -> Minutes | None:
     return db.session.scalar(select(Minutes).where(Minutes.conversation_id == conversation.id))
 
 
-def open_minutes(conversation: Conversation) -> Minutes:
+def open_minutes(conversation: Conversation, notify: bool = True) -> Minutes:
     """The conversation's minutes, started when the meeting ends: one point per discussed
     agenda item, with both parties' notes, for the employee to rewrite. The employee is
-    asked by email to write them."""
+    asked by email to write them, unless `notify` is False."""
     from ..agenda.services import live_items
 
     minutes = minutes_of(conversation)
@@ -73,7 +73,8 @@ def open_minutes(conversation: Conversation) -> Minutes:
                 body=text.clean("\n\n".join(note for note in notes if note)[:BODY_MAX]),
             ))
     db.session.add(minutes)
-    queue_email(employee, "minutes_requested", **_links(conversation))
+    if notify:
+        queue_email(employee, "minutes_requested", **_links(conversation))
     return minutes
 
 

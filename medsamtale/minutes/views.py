@@ -42,8 +42,8 @@ def show(conversation_id: int):
     """The employee's editor or the minutes as submitted; the leader's reading and decision."""
     conversation = _conversation("party", conversation_id)
     minutes = services.minutes_of(conversation)
-    if minutes is None:  # held before minutes existed
-        minutes = services.open_minutes(conversation)
+    if minutes is None:  # held before minutes existed: open them quietly
+        minutes = services.open_minutes(conversation, notify=False)
         db.session.commit()
     if _is_employee(conversation):
         return _page(conversation, minutes)
