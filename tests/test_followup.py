@@ -102,6 +102,13 @@ def test_either_party_records_progress_and_marks_done_with_a_comment(app, as_, a
             ("Lars Lie", "Kurset er bestilt", False), ("Anne Aas", "Fullført kurset", True)]
     for who in ("anne", "lars"):
         assert action_ids_on_home(as_(who).get("/").get_data(as_text=True)) == [str(mentor)]
+    # The history stays with the minutes, for both parties.
+    for who in ("anne", "lars"):
+        page = as_(who).get(f"/minutes/{_conversation}").get_data(as_text=True)
+        history = page[page.index('id="followup-history"'):]
+        done = history[history.index(f'id="followed-{excel}"'):]
+        assert 'class="tag done"' in done[:done.index("</p>")]
+        assert "Kurset er bestilt" in done and "Fullført kurset" in done
     # Marking it done twice is refused and changes nothing.
     response = as_("lars").post(f"/actions/{excel}/progress",
                                 data={"comment": "igjen", "done": "1"}, follow_redirects=True)

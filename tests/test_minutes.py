@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from medsamtale.extensions import db
-from medsamtale.models import Action, Minutes, MinutesVersion
+from medsamtale.models import Action, Minutes, MinutesVersion, Organisation
 from medsamtale.timeutil import oslo_today
 
 from .conftest import EMAILS
@@ -456,6 +456,12 @@ def test_script_and_htmx_in_the_minutes_are_stored_sanitised_and_stay_inert(
 
 
 def test_the_pdf_opens_and_holds_the_minutes_the_actions_and_both_confirmations(app, as_, held):
+    with app.app_context():
+        if Organisation.current() is None:
+            db.session.add(Organisation(name="Fjordbyen kommune"))
+        else:
+            Organisation.current().name = "Fjordbyen kommune"
+        db.session.commit()
     write(as_, held, app, body="Vi snakket om arbeidsmengde – og æøå.")
     submit(as_, held)
     as_("lars").post(f"/minutes/{held}/approve", data={"number": 1})
@@ -466,7 +472,7 @@ def test_the_pdf_opens_and_holds_the_minutes_the_actions_and_both_confirmations(
         reader = PdfReader(io.BytesIO(response.data))
         text = " ".join(page.extract_text() for page in reader.pages)
         text = " ".join(text.split())
-        for expected in ("Vi snakket om arbeidsmengde - og æøå.",
+        for expected in ("Vi snakket om arbeidsmengde - og æøå.", "Fjordbyen kommune",
                          "Finne et kurs i prosjektledelse", "Lede prosjekter",
                          "Anne Aas", "Lars Lie", "Utvikling"):
             assert expected in text, expected

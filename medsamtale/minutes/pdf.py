@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 
 from .. import text
+from ..models import Organisation
 from ..models.minutes import APPROVED
 
 _LATIN1 = str.maketrans({
@@ -40,6 +41,9 @@ def minutes_pdf(conversation, version) -> bytes:
         pdf.multi_cell(0, 6, latin1(value), new_x="LMARGIN", new_y="NEXT")
 
     heading(_("Minutes of the employee conversation"), 16)
+    organisation = Organisation.current()
+    if organisation:
+        line(organisation.name, "B")
     line(_("Employee: %(name)s", name=conversation.employee.name))
     line(_("Leader: %(name)s", name=conversation.leader.name))
     line(_("Held: %(date)s", date=format_date(conversation.starts_at, "long")))

@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from .. import text
 from ..conversations.services import ConversationRefused
@@ -133,12 +134,15 @@ def remove_point(minutes: Minutes, point_id: int) -> None:
     minutes.points.remove(_point(minutes, point_id))
 
 
-def actions_of(conversation: Conversation) -> list[Action]:
-    return db.session.scalars(
+def actions_of(conversation: Conversation, with_updates: bool = False) -> list[Action]:
+    query = (
         select(Action)
         .where(Action.conversation_id == conversation.id)
         .order_by(Action.position, Action.id)
-    ).all()
+    )
+    if with_updates:
+        query = query.options(selectinload(Action.updates))
+    return db.session.scalars(query).all()
 
 
 def _action(conversation: Conversation, action_id: int) -> Action:

@@ -65,6 +65,8 @@ def _page(conversation, minutes, block=None, status=200, *, error=None, posted=N
         if posted:
             forms[posted[0]] = posted[1]
         context.update(actions=actions, action_forms=forms)
+    elif minutes.first_approved_at:
+        context.update(followed_up=services.actions_of(conversation, with_updates=True))
     version = minutes.latest_version
     previous = minutes.versions[-2] if len(minutes.versions) > 1 else None
     return render(
