@@ -113,10 +113,12 @@ def test_from_meeting_ended_to_minutes_approved_with_each_email(app, as_, held, 
     # The draft starts from the discussed items, with both parties' notes.
     drafted = points(app, held)
     assert len(drafted) == 2
-    assert all("Vil lære mer om prosjektledelse" in body and "Enig, vi finner et kurs" in body
+    assert all("Anne Aas (medarbeider): Vil lære mer om prosjektledelse" in body
+               and "Lars Lie (leder): Enig, vi finner et kurs" in body
                for _id, _heading, body in drafted)
     page = as_("anne").get(f"/minutes/{held}").get_data(as_text=True)
     assert 'id="points"' in page and "Vil lære mer om prosjektledelse" in page
+    assert "&lt;ul&gt;&lt;li&gt;" in page and "<ul><li>" not in page  # the help shows tags
 
     # The leader cannot read the draft.
     leader_page = as_("lars").get(f"/minutes/{held}").get_data(as_text=True)

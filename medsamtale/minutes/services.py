@@ -61,18 +61,19 @@ def open_minutes(conversation: Conversation, notify: bool = True) -> Minutes:
     minutes = Minutes(conversation=conversation)
     employee, leader = conversation.employee, conversation.leader
     with force_locale(employee.locale):
-        for position, item in enumerate(i for i in live_items(conversation) if i.discussed):
-            notes = [
-                f"{_('%(name)s (employee)', name=employee.name)}: {item.employee_note.strip()}"
-                if item.employee_note.strip() else "",
-                f"{_('%(name)s (leader)', name=leader.name)}: {item.leader_note.strip()}"
-                if item.leader_note.strip() else "",
-            ]
-            minutes.points.append(MinutesPoint(
-                position=position,
-                heading=item.text[:HEADING_MAX],
-                body=text.clean("\n\n".join(note for note in notes if note)[:BODY_MAX]),
-            ))
+        by_employee = _("%(name)s (employee)", name=employee.name)
+        by_leader = _("%(name)s (leader)", name=leader.name)
+    for position, item in enumerate(i for i in live_items(conversation) if i.discussed):
+        notes = [
+            f"{who}: {note.strip()}"
+            for who, note in ((by_employee, item.employee_note), (by_leader, item.leader_note))
+            if note.strip()
+        ]
+        minutes.points.append(MinutesPoint(
+            position=position,
+            heading=item.text[:HEADING_MAX],
+            body=text.clean("\n\n".join(notes)[:BODY_MAX]),
+        ))
     db.session.add(minutes)
     if notify:
         queue_email(employee, "minutes_requested", **_links(conversation))
