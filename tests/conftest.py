@@ -414,3 +414,28 @@ def as_(app, people):
         return made[who]
 
     return client
+
+
+def agree_actions(app, conversation_id, *actions, approve=True) -> list[int]:
+    """Put actions [(what, days to deadline)] in a held conversation's minutes, approved
+    (so they are followed up) unless approve=False; returns their ids."""
+    from datetime import timedelta
+
+    from medsamtale.models import Action, Minutes
+    from medsamtale.timeutil import oslo_today, utcnow
+
+    with app.app_context():
+        minutes = db.session.scalar(
+            sa.select(Minutes).where(Minutes.conversation_id == conversation_id))
+        ids = []
+        for position, (what, days) in enumerate(actions):
+            action = Action(conversation_id=conversation_id, position=position, what=what,
+                            responsible="employee", deadline=oslo_today() + timedelta(days=days))
+            db.session.add(action)
+            db.session.flush()
+            ids.append(action.id)
+        if approve:
+            minutes.state = "approved"
+            minutes.first_approved_at = utcnow()
+        db.session.commit()
+        return ids

@@ -12,39 +12,20 @@ from sqlalchemy import select
 from medsamtale.agenda import services as agenda
 from medsamtale.extensions import db
 from medsamtale.followup.services import queue_action_reminders
-from medsamtale.models import Action, ActionUpdate, AgendaItem, Conversation, Minutes
+from medsamtale.models import Action, ActionUpdate, AgendaItem, Conversation
 from medsamtale.models.agenda import FOLLOW_UP
-from medsamtale.timeutil import oslo_today, utcnow
+from medsamtale.timeutil import utcnow
 
-from .conftest import EMAILS
+from .conftest import EMAILS, agree_actions
 
 HX = {"HX-Request": "true"}
-
-
-def agree(app, conversation_id, *actions, approve=True):
-    """Put actions [(what, days to deadline)] in the minutes, approved unless told not."""
-    with app.app_context():
-        minutes = db.session.scalar(
-            select(Minutes).where(Minutes.conversation_id == conversation_id))
-        ids = []
-        for position, (what, days) in enumerate(actions):
-            action = Action(conversation_id=conversation_id, position=position, what=what,
-                            responsible="employee", deadline=oslo_today() + timedelta(days=days))
-            db.session.add(action)
-            db.session.flush()
-            ids.append(action.id)
-        if approve:
-            minutes.state = "approved"
-            minutes.first_approved_at = utcnow()
-        db.session.commit()
-        return ids
 
 
 @pytest.fixture
 def agreed(app, people, held_conversation):
     """Anne's held conversation with Lars, two approved actions; returns (conv id, ids)."""
     conversation_id = held_conversation(people["anne"])
-    return conversation_id, agree(app, conversation_id, ("Ta kurs i Excel", 30),
+    return conversation_id, agree_actions(app, conversation_id, ("Ta kurs i Excel", 30),
                                   ("Mentor for ny kollega", 90))
 
 
@@ -68,7 +49,7 @@ def test_actions_are_not_followed_up_before_the_minutes_are_approved(
     app, as_, people, held_conversation
 ):
     conversation_id = held_conversation(people["anne"])
-    [action_id] = agree(app, conversation_id, ("Utkast", 30), approve=False)
+    [action_id] = agree_actions(app, conversation_id, ("Utkast", 30), approve=False)
     assert action_ids_on_home(as_("anne").get("/").get_data(as_text=True)) == []
     response = as_("anne").post(f"/actions/{action_id}/progress",
                                 data={"comment": "x", "done": "0"})
@@ -192,8 +173,8 @@ def test_the_home_page_costs_the_same_for_two_actions_as_for_twelve(
 ):
     few = held_conversation(people["anne"])
     many = held_conversation(people["dag"])
-    agree(app, few, *[(f"Tiltak {n}", 10 + n) for n in range(2)])
-    agree(app, many, *[(f"Tiltak {n}", 10 + n) for n in range(12)])
+    agree_actions(app, few, *[(f"Tiltak {n}", 10 + n) for n in range(2)])
+    agree_actions(app, many, *[(f"Tiltak {n}", 10 + n) for n in range(12)])
     with app.app_context():
         for action in db.session.scalars(select(Action)).all():
             db.session.add(ActionUpdate(action_id=action.id, author_id=people["lars"],

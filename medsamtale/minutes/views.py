@@ -45,9 +45,7 @@ def show(conversation_id: int):
     if minutes is None:  # held before minutes existed: open them quietly
         minutes = services.open_minutes(conversation, notify=False)
         db.session.commit()
-    if _is_employee(conversation):
-        return _page(conversation, minutes)
-    return _page(conversation, minutes, comment_form=CommentForm())
+    return _page(conversation, minutes)
 
 
 def _page(conversation, minutes, block=None, status=200, *, error=None, posted=None,

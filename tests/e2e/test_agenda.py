@@ -59,21 +59,6 @@ def meeting(app, people, question_bank, make_conversation):
 
 
 @pytest.fixture
-def contexts(browser):
-    made = []
-
-    def new_page():
-        context = browser.new_context(locale="nb-NO", timezone_id="Europe/Oslo")
-        context.set_default_timeout(10_000)
-        made.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in made:
-        context.close()
-
-
-@pytest.fixture
 def parties(contexts, live_server, meeting):
     """(lars, anne): two pages, each logged in and on the agenda, started by Lars."""
     url = f"{live_server}/agenda/{meeting}"

@@ -12,7 +12,6 @@ Elements are found by ids, classes, names and form actions, never by translated 
 the tests survive changes to the catalogue.
 """
 
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -20,8 +19,8 @@ from playwright.sync_api import expect
 
 from medsamtale.extensions import db
 from medsamtale.models import Action, ActionUpdate, Minutes, MinutesPoint
-from medsamtale.timeutil import oslo_today, utcnow
-from tests.conftest import EMAILS
+from medsamtale.timeutil import utcnow
+from tests.conftest import EMAILS, agree_actions
 from tests.e2e.test_browser import log_in
 
 pytestmark = pytest.mark.e2e
@@ -40,42 +39,9 @@ DONE = "Kurset er fullført med bestått eksamen."
 
 
 @pytest.fixture
-def contexts(browser):
-    made = []
-
-    def new_page():
-        context = browser.new_context(locale="nb-NO", timezone_id="Europe/Oslo")
-        context.set_default_timeout(10_000)
-        made.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in made:
-        context.close()
-
-
-@pytest.fixture
 def held(held_conversation, people):
     """Anne's held conversation with Lars, minutes opened; returns its id."""
     return held_conversation(people["anne"])
-
-
-def agree(app, conversation_id, *actions, approve=True):
-    """Put actions [(what, days to deadline)] in the minutes, approved unless told not."""
-    with app.app_context():
-        minutes = db.session.scalar(
-            sa.select(Minutes).where(Minutes.conversation_id == conversation_id))
-        ids = []
-        for position, (what, days) in enumerate(actions):
-            action = Action(conversation_id=conversation_id, position=position, what=what,
-                            responsible="employee", deadline=oslo_today() + timedelta(days=days))
-            db.session.add(action)
-            db.session.flush()
-            ids.append(action.id)
-        if approve:
-            lock(minutes)
-        db.session.commit()
-        return ids
 
 
 def lock(minutes):
@@ -135,7 +101,7 @@ def test_progress_and_done_on_the_home_page_without_a_reload(
     app, contexts, live_server, held
 ):
     # Agreed in this order, but the mentor's deadline comes first.
-    excel, mentor = agree(app, held, (EXCEL, 90), (MENTOR, 30))
+    excel, mentor = agree_actions(app, held, (EXCEL, 90), (MENTOR, 30))
 
     anne = contexts()
     log_in(anne, live_server, EMAILS["anne"])
@@ -220,7 +186,7 @@ def test_progress_and_done_on_the_home_page_without_a_reload(
 
 
 def test_a_refused_edit_of_locked_minutes_keeps_what_was_typed(app, contexts, live_server, held):
-    [action] = agree(app, held, (EXCEL, 30), approve=False)
+    [action] = agree_actions(app, held, (EXCEL, 30), approve=False)
 
     anne = contexts()
     log_in(anne, live_server, EMAILS["anne"])

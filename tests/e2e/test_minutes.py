@@ -41,21 +41,6 @@ ACTION_GOAL_CHANGED = "Prosjektledelse og planlegging"
 
 
 @pytest.fixture
-def contexts(browser):
-    made = []
-
-    def new_page():
-        context = browser.new_context(locale="nb-NO", timezone_id="Europe/Oslo")
-        context.set_default_timeout(10_000)
-        made.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in made:
-        context.close()
-
-
-@pytest.fixture
 def held(held_conversation, people):
     """Anne's held conversation with Lars, minutes opened; returns its id."""
     return held_conversation(people["anne"])
