@@ -79,8 +79,8 @@ def test_either_party_records_progress_and_marks_done_with_a_comment(app, as_, a
         updates = db.session.scalars(
             select(ActionUpdate).where(ActionUpdate.action_id == excel).order_by(ActionUpdate.id)
         ).all()
-        assert [(u.author.name, u.comment, u.done) for u in updates] == [
-            ("Lars Lie", "Kurset er bestilt", False), ("Anne Aas", "Fullført kurset", True)]
+        assert [(u.author.name, u.comment, u.kind) for u in updates] == [
+            ("Lars Lie", "Kurset er bestilt", "progress"), ("Anne Aas", "Fullført kurset", "done")]
     for who in ("anne", "lars"):
         assert action_ids_on_home(as_(who).get("/").get_data(as_text=True)) == [str(mentor)]
     # The history stays with the minutes, for both parties.
@@ -96,13 +96,43 @@ def test_either_party_records_progress_and_marks_done_with_a_comment(app, as_, a
     assert "flash-error" in response.get_data(as_text=True)
 
 
+def test_a_done_action_can_be_opened_again_with_a_reason(app, as_, agreed):
+    conversation_id, (excel, mentor) = agreed
+    as_("anne").post(f"/actions/{excel}/progress", data={"comment": "Ferdig", "done": "1"})
+    # A reason is required, and an open action cannot be "opened again".
+    for action_id, comment in ((excel, " "), (mentor, "Ikke ferdig")):
+        page = as_("lars").post(f"/actions/{action_id}/reopen", data={"comment": comment},
+                                follow_redirects=True).get_data(as_text=True)
+        assert "flash-error" in page
+    with app.app_context():
+        assert db.session.get(Action, excel).done_at is not None
+
+    response = as_("lars").post(f"/actions/{excel}/reopen",
+                                data={"comment": "Kurset ble avlyst"})
+    assert response.headers["Location"].endswith(f"/minutes/{conversation_id}#followed-{excel}")
+    with app.app_context():
+        assert db.session.get(Action, excel).done_at is None
+        kinds = db.session.scalars(
+            select(ActionUpdate.kind).where(ActionUpdate.action_id == excel)
+            .order_by(ActionUpdate.id)
+        ).all()
+        assert kinds == ["done", "reopened"]
+    assert action_ids_on_home(as_("anne").get("/").get_data(as_text=True)) == [
+        str(excel), str(mentor)]
+    page = as_("anne").get(f"/minutes/{conversation_id}").get_data(as_text=True)
+    assert 'class="update-reopened"' in page and "Kurset ble avlyst" in page
+
+
 @pytest.mark.parametrize("who", ["bjorn", "lena", "hr"])
 def test_nobody_else_follows_up_the_actions(app, as_, agreed, who):
     _conversation, (excel, _mentor) = agreed
     response = as_(who).post(f"/actions/{excel}/progress", data={"comment": "x", "done": "1"})
     assert response.status_code == 403
+    as_("anne").post(f"/actions/{excel}/progress", data={"comment": "Ferdig", "done": "1"})
+    response = as_(who).post(f"/actions/{excel}/reopen", data={"comment": "x"})
+    assert response.status_code == 403
     with app.app_context():
-        assert db.session.get(Action, excel).done_at is None
+        assert db.session.get(Action, excel).done_at is not None
 
 
 def test_reminders_go_before_the_deadline_and_when_it_has_passed_once_each(

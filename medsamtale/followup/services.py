@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from ..conversations.services import ConversationRefused
 from ..extensions import db
 from ..models import Action, ActionUpdate, Conversation, Minutes
-from ..models.minutes import COMMENT_MAX
+from ..models.minutes import COMMENT_MAX, DONE, PROGRESS, REOPENED
 from ..outbox import public_url, queue_email
 from ..timeutil import to_oslo, utcnow
 
@@ -70,19 +70,35 @@ def followed_up(action_id: int) -> Action | None:
 
 def record_progress(action: Action, author, comment: str, done: bool) -> ActionUpdate:
     """Either party writes how the action is going, or marks it done, with a comment."""
-    comment = (comment or "").strip()
     if action.is_done:
         raise FollowUpRefused(_l("This action is already done."))
-    if not comment:
-        raise FollowUpRefused(
-            _l("Write a comment on what was done.") if done else _l("Write how it is going.")
-        )
-    if len(comment) > COMMENT_MAX:
-        raise FollowUpRefused(_l("At most %(max)d characters.", max=COMMENT_MAX))
-    update = ActionUpdate(author=author, comment=comment, done=done)
-    action.updates.append(update)
+    update = _update(
+        action, author, comment, DONE if done else PROGRESS,
+        _l("Write a comment on what was done.") if done else _l("Write how it is going."),
+    )
     if done:
         action.done_at = utcnow()
+    return update
+
+
+def reopen_action(action: Action, author, comment: str) -> ActionUpdate:
+    """Either party opens a done action again (not done after all), saying why."""
+    if not action.is_done:
+        raise FollowUpRefused(_l("This action is not done."))
+    update = _update(action, author, comment, REOPENED,
+                     _l("Say why the action is not done after all."))
+    action.done_at = None
+    return update
+
+
+def _update(action: Action, author, comment: str, kind: str, missing) -> ActionUpdate:
+    comment = (comment or "").strip()
+    if not comment:
+        raise FollowUpRefused(missing)
+    if len(comment) > COMMENT_MAX:
+        raise FollowUpRefused(_l("At most %(max)d characters.", max=COMMENT_MAX))
+    update = ActionUpdate(author=author, comment=comment, kind=kind)
+    action.updates.append(update)
     return update
 
 

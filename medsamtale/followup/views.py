@@ -37,3 +37,22 @@ def progress(action_id: int):
             return home_page("actions", done_message=message)
         flash(message, "success")
     return redirect(url_for("main.home", _anchor="actions"))
+
+
+@bp.route("/<int:action_id>/reopen", methods=["POST"])
+def reopen(action_id: int):
+    """Not done after all: from the history of the action on the minutes page."""
+    action = services.followed_up(action_id)
+    if action is None:
+        abort(404)
+    conversation_for("party", action.conversation_id, lock=True)
+    try:
+        services.reopen_action(action, current_user, request.form.get("comment", ""))
+    except FollowUpRefused as refused:
+        db.session.rollback()
+        flash(str(refused.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The action is open again."), "success")
+    return redirect(url_for("minutes.show", conversation_id=action.conversation_id,
+                            _anchor=f"followed-{action_id}"))

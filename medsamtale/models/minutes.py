@@ -40,6 +40,11 @@ MINUTES_STATE_LABELS = {
     APPROVED: _l("Approved"),
 }
 
+# What an update on an action records.
+PROGRESS = "progress"
+DONE = "done"
+REOPENED = "reopened"
+
 # Who is responsible for an action.
 EMPLOYEE = "employee"
 LEADER = "leader"
@@ -180,7 +185,8 @@ class Action(db.Model):
 
 
 class ActionUpdate(db.Model):
-    """Progress recorded on an action by either party, or the comment it was marked done with."""
+    """A comment on an action by either party: progress, or why it was marked done, or why
+    it was opened again."""
 
     __tablename__ = "action_update"
 
@@ -189,6 +195,6 @@ class ActionUpdate(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     comment: Mapped[str] = mapped_column(Text, default="")
-    done: Mapped[bool] = mapped_column(default=False)  # this update marked the action done
+    kind: Mapped[str] = mapped_column(String(10), default=PROGRESS)  # progress/done/reopened
 
     author: Mapped[User] = relationship(lazy="joined")

@@ -59,7 +59,7 @@ def upgrade():
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('comment', sa.Text(), nullable=False),
-    sa.Column('done', sa.Boolean(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
     sa.ForeignKeyConstraint(['action_id'], ['action.id'], name=op.f('fk_action_update_action_id_action')),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_action_update_author_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_action_update'))

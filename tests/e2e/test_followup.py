@@ -91,7 +91,7 @@ def updates(app, action_id: int) -> list[tuple[str, str, bool]]:
             sa.select(ActionUpdate).where(ActionUpdate.action_id == action_id)
             .order_by(ActionUpdate.id)
         ).all()
-        return [(u.author.name, u.comment, u.done) for u in rows]
+        return [(u.author.name, u.comment, u.kind == "done") for u in rows]
 
 
 # Follow-up on the home page ------------------------------------------------------------------
