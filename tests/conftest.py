@@ -416,6 +416,12 @@ def as_(app, people):
     return client
 
 
+@pytest.fixture
+def held(people, held_conversation):
+    """Anne's conversation with Lars, held, its minutes opened; returns its id."""
+    return held_conversation(people["anne"])
+
+
 def agree_actions(app, conversation_id, *actions, approve=True) -> list[int]:
     """Put actions [(what, days to deadline)] in a held conversation's minutes, approved
     (so they are followed up) unless approve=False; returns their ids."""

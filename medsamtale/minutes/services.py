@@ -22,7 +22,6 @@ from .. import text
 from ..conversations.services import ConversationRefused
 from ..extensions import db
 from ..models import Action, Conversation, Minutes, MinutesPoint, MinutesVersion
-from ..models.conversations import HELD
 from ..models.minutes import (
     APPROVED,
     BODY_MAX,
@@ -337,11 +336,6 @@ def changes(old: dict, new: dict) -> list[Line]:
         result += [Line("removed", line) for line in before[i1:i2]]
         result += [Line("added", line) for line in after[j1:j2]]
     return result
-
-
-def readable_by(conversation: Conversation, user) -> bool:
-    """The minutes are the employee's and their leader at the time's, nobody else's (R9)."""
-    return conversation.state == HELD and conversation.involves(user)
 
 
 

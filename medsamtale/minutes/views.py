@@ -48,8 +48,7 @@ def show(conversation_id: int):
     return _page(conversation, minutes)
 
 
-def _page(conversation, minutes, block=None, status=200, *, error=None, posted=None,
-          comment_form=None):
+def _page(conversation, minutes, block=None, status=200, *, posted=None, comment_form=None):
     """The minutes page, or one block of it. `posted` is (action id or NEW, form) for an
     action form sent with errors, shown again with what was typed."""
     employee = _is_employee(conversation)
@@ -79,8 +78,6 @@ def _page(conversation, minutes, block=None, status=200, *, error=None, posted=N
         editing=editing,
         is_employee=employee,
         comment_form=comment_form or CommentForm(formdata=None),
-        error=error,
-        saved_at=utcnow(),
         **context,
     )
 
@@ -101,12 +98,14 @@ def _edit(conversation_id: int, change, block: str, anchor: str = ""):
     else:
         db.session.commit()
     if is_partial():
-        if error and block != "saved":
-            # Shown above the editor; what the person typed stays where it is.
-            body, status, headers = _page(conversation, minutes, "refused", 409, error=error)
+        if block == "saved":  # the autosave's status, next to the field
+            return render("minutes/minutes.html", "saved", 409 if error else 200, error=error,
+                          saved_at=utcnow())
+        if error:  # shown above the editor; what the person typed stays where it is
+            body, status, headers = render("minutes/minutes.html", "refused", 409, error=error)
             headers.update({"HX-Retarget": "#minutes-error", "HX-Reswap": "innerHTML"})
             return body, status, headers
-        return _page(conversation, minutes, block, 409 if error else 200, error=error)
+        return _page(conversation, minutes, block)
     if error:
         flash(error, "error")
     return redirect(url_for(".show", conversation_id=conversation_id) + anchor)
@@ -174,30 +173,38 @@ def no_actions(conversation_id: int):
     )
 
 
-@bp.route("/<int:conversation_id>/submit", methods=["POST"])
-def submit(conversation_id: int):
-    conversation = _conversation("employee", conversation_id, lock=True)
-    apply_change(
-        conversation,
-        lambda c: services.submit(services.minutes_of(c)),
-        _("The minutes have been sent to %(name)s for approval.", name=conversation.leader.name),
-    )
-    return redirect(url_for(".show", conversation_id=conversation_id))
-
-
-@bp.route("/<int:conversation_id>/ask-reopen", methods=["POST"])
-def ask_reopen(conversation_id: int):
-    conversation = _conversation("employee", conversation_id, lock=True)
+def _decide(role: str, conversation_id: int, change, done, *, with_comment: bool = False):
+    """One plain-form step of the approval: `change(minutes, comment)` on the locked
+    conversation, `done(conversation)` flashed, back to the page. With `with_comment`, a
+    missing comment brings the page back with the error next to the field."""
+    conversation = _conversation(role, conversation_id, lock=True)
     form = CommentForm()
-    if not form.validate():
+    if with_comment and not form.validate():
         minutes = services.minutes_of(conversation)
         return _page(conversation, minutes, status=422, comment_form=form)
     apply_change(
         conversation,
-        lambda c: services.request_reopen(services.minutes_of(c), form.comment.data),
-        _("%(name)s has been asked to reopen the minutes.", name=conversation.leader.name),
+        lambda c: change(services.minutes_of(c), form.comment.data),
+        done(conversation),
     )
     return redirect(url_for(".show", conversation_id=conversation_id))
+
+
+@bp.route("/<int:conversation_id>/submit", methods=["POST"])
+def submit(conversation_id: int):
+    return _decide(
+        "employee", conversation_id, lambda minutes, _comment: services.submit(minutes),
+        lambda c: _("The minutes have been sent to %(name)s for approval.", name=c.leader.name),
+    )
+
+
+@bp.route("/<int:conversation_id>/ask-reopen", methods=["POST"])
+def ask_reopen(conversation_id: int):
+    return _decide(
+        "employee", conversation_id, services.request_reopen,
+        lambda c: _("%(name)s has been asked to reopen the minutes.", name=c.leader.name),
+        with_comment=True,
+    )
 
 
 # The leader's decision ---------------------------------------------------------------------------
@@ -205,42 +212,31 @@ def ask_reopen(conversation_id: int):
 
 @bp.route("/<int:conversation_id>/approve", methods=["POST"])
 def approve(conversation_id: int):
-    conversation = _conversation("leader", conversation_id, lock=True)
     number = request.form.get("number", type=int)
-    apply_change(
-        conversation,
-        lambda c: services.approve(services.minutes_of(c), number),
-        _("The minutes are approved. %(name)s has been told.", name=conversation.employee.name),
+    return _decide(
+        "leader", conversation_id, lambda minutes, _comment: services.approve(minutes, number),
+        lambda c: _("The minutes are approved. %(name)s has been told.", name=c.employee.name),
     )
-    return redirect(url_for(".show", conversation_id=conversation_id))
 
 
 @bp.route("/<int:conversation_id>/send-back", methods=["POST"])
 def send_back(conversation_id: int):
-    conversation = _conversation("leader", conversation_id, lock=True)
-    form = CommentForm()
-    if not form.validate():
-        minutes = services.minutes_of(conversation)
-        return _page(conversation, minutes, status=422, comment_form=form)
     number = request.form.get("number", type=int)
-    apply_change(
-        conversation,
-        lambda c: services.send_back(services.minutes_of(c), number, form.comment.data),
-        _("The minutes have been sent back to %(name)s.", name=conversation.employee.name),
+    return _decide(
+        "leader", conversation_id,
+        lambda minutes, comment: services.send_back(minutes, number, comment),
+        lambda c: _("The minutes have been sent back to %(name)s.", name=c.employee.name),
+        with_comment=True,
     )
-    return redirect(url_for(".show", conversation_id=conversation_id))
 
 
 @bp.route("/<int:conversation_id>/reopen", methods=["POST"])
 def reopen(conversation_id: int):
-    conversation = _conversation("leader", conversation_id, lock=True)
-    apply_change(
-        conversation,
-        lambda c: services.reopen(services.minutes_of(c)),
-        _("The minutes are open again. %(name)s has been told.",
-          name=conversation.employee.name),
+    return _decide(
+        "leader", conversation_id, lambda minutes, _comment: services.reopen(minutes),
+        lambda c: _("The minutes are open again. %(name)s has been told.",
+                    name=c.employee.name),
     )
-    return redirect(url_for(".show", conversation_id=conversation_id))
 
 
 # Versions, print and PDF -------------------------------------------------------------------------

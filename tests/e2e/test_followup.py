@@ -38,12 +38,6 @@ DONE = "Kurset er fullført med bestått eksamen."
 # Set-up --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def held(held_conversation, people):
-    """Anne's held conversation with Lars, minutes opened; returns its id."""
-    return held_conversation(people["anne"])
-
-
 def lock(minutes):
     minutes.state = "approved"
     minutes.first_approved_at = utcnow()

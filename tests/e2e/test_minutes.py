@@ -37,15 +37,6 @@ ACTION_GOAL = "Prosjektledelse"
 ACTION_GOAL_CHANGED = "Prosjektledelse og planlegging"
 
 
-# Set-up --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def held(held_conversation, people):
-    """Anne's held conversation with Lars, minutes opened; returns its id."""
-    return held_conversation(people["anne"])
-
-
 # Helpers -------------------------------------------------------------------------------------
 
 
