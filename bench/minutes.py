@@ -41,10 +41,10 @@ def main() -> None:
 
     from flask_migrate import upgrade
 
-    from medsamtale import create_app
-    from medsamtale.agenda import services as agenda
+    from medsamtale import create_app, flow
+    from medsamtale.agenda import meeting
     from medsamtale.extensions import db
-    from medsamtale.minutes import services as minutes
+    from medsamtale.minutes import approval, drafting
     from medsamtale.models import Action, Conversation, MinutesPoint, User
     from medsamtale.timeutil import oslo_today
 
@@ -56,10 +56,10 @@ def main() -> None:
         anne = db.session.scalar(sa.select(User).where(User.name == "Anne Aas"))
         conversation = db.session.scalar(
             sa.select(Conversation).where(Conversation.employee_id == anne.id))
-        agenda.start(conversation)
+        meeting.start(conversation)
         db.session.flush()
-        agenda.end(conversation, set())
-        draft = minutes.minutes_of(conversation)
+        flow.end_meeting(conversation, set())
+        draft = drafting.minutes_of(conversation)
         draft.points = [
             MinutesPoint(position=n, heading=f"Punkt {n}",
                          body="<p>Vi snakket om arbeidsmengde og <b>kompetanse</b>.</p>" * 5)
@@ -70,14 +70,14 @@ def main() -> None:
                                   what=f"Tiltak {n}", responsible="employee",
                                   deadline=oslo_today() + timedelta(days=30 + n)))
         db.session.flush()
-        minutes.submit(draft)
-        minutes.send_back(draft, 1, "Legg til fristene.")
+        approval.submit(draft)
+        approval.send_back(draft, 1, "Legg til fristene.")
         draft.points[0].body = "<p>Endret etter kommentar.</p>"
-        minutes.submit(draft)
-        minutes.approve(draft, 2)
+        approval.submit(draft)
+        approval.approve(draft, 2)
         db.session.commit()
         conversation_id, point_id = conversation.id, draft.points[0].id
-        minutes.reopen(draft)  # so the employee's editor can be timed too
+        approval.reopen(draft)  # so the employee's editor can be timed too
         db.session.commit()
 
     def client(email):

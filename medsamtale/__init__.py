@@ -4,23 +4,30 @@ import os
 from datetime import date
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, render_template, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_time, get_locale, lazy_gettext
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 
 from . import config, text
+from .errors import register_error_pages
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+
+
+def resource(name: str) -> Path:
+    """A top-level folder of the project (templates, static, migrations): inside the
+    package in an installed wheel, beside it in a checkout."""
+    inside = PACKAGE / name
+    return inside if inside.is_dir() else PACKAGE.parent / name
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
-        instance_path=os.environ.get("INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        template_folder=str(resource("templates")),
+        static_folder=str(resource("static")),
+        instance_path=os.environ.get("INSTANCE_PATH") or None,
     )
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
@@ -32,7 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_templating(app)
-    register_errors(app)
+    register_error_pages(app)
     register_commands(app)
     return app
 
@@ -50,7 +57,7 @@ def register_extensions(app: Flask) -> None:
     from .models import User
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(resource("migrations")))
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -114,6 +121,7 @@ def register_templating(app: Flask) -> None:
     # Text people write in the minutes: sanitised HTML, and the same as typed for editing.
     app.jinja_env.filters["user_html"] = text.as_html
     app.jinja_env.filters["editable_text"] = text.for_editing
+    app.jinja_env.globals["autosave_delay"] = app.config["AUTOSAVE_DELAY_MS"]
 
     @app.context_processor
     def layout_context():
@@ -138,44 +146,8 @@ def meeting_time(value) -> str:
     return format_datetime(value, MEETING_TIME_FORMATS.get(str(get_locale()), "full"))
 
 
-def register_errors(app: Flask) -> None:
-    from flask_babel import gettext as _
-
-    from .auth.views import too_many_attempts
-
-    def error_page(status: int, title: str, message: str):
-        return render_template("error.html", title=title, message=message), status
-
-    @app.errorhandler(403)
-    def forbidden(_error):
-        return error_page(403, _("Access denied"), _("You do not have access to this page."))
-
-    @app.errorhandler(404)
-    def not_found(_error):
-        return error_page(404, _("Page not found"), _("We could not find that page."))
-
-    @app.errorhandler(CSRFError)
-    def csrf_failed(_error):
-        return error_page(
-            400,
-            _("The form has expired"),
-            _("Go back, reload the page and try again. Nothing was saved."),
-        )
-
-    @app.errorhandler(429)
-    def too_many_requests(error):
-        if request.endpoint == "auth.login":
-            return too_many_attempts(error)
-        return error_page(429, _("Too many attempts"), _("Wait a few minutes and try again."))
-
-    @app.errorhandler(413)
-    def too_large(_error):
-        return error_page(413, _("Too large"), _("The file or form you sent is too large."))
-
-
 def register_commands(app: Flask) -> None:
-    from .cli import demo_command, init_command
-    from .outbox import outbox_cli
+    from .cli import demo_command, init_command, outbox_cli
 
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)

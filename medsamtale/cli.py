@@ -1,22 +1,23 @@
-"""Commands to initialise an installation and to fill an empty one with demo data."""
+"""Commands: initialise an installation, fill an empty one with demo data, and deliver the
+outbox's mail (with the reminders that fall due)."""
 
+import signal
 from datetime import time, timedelta
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from .auth.services import WELCOME
 from .extensions import db
-from .minutes.services import content_of
+from .minutes.drafting import content_of
 from .models import (
     Action,
     Conversation,
     Minutes,
     MinutesPoint,
-    MinutesVersion,
     Organisation,
     PasswordToken,
     Pick,
@@ -24,11 +25,13 @@ from .models import (
     User,
 )
 from .models.minutes import APPROVED
-from .outbox import public_url
+from .outbox import send_due, work
 from .passwords import hash_password
 from .questionbank.services import install_default_question_bank
 from .roles import ROLE_LABELS
+from .scheduled import queue_scheduled
 from .timeutil import from_oslo, utcnow
+from .urls import public_url
 
 DEMO_PASSWORD = "samtale-demo"
 DEMO_ORGANISATION = "Fjordvik kommune"
@@ -140,7 +143,7 @@ def add_demo_conversations(people: dict) -> None:
 
     def approved_minutes(held, summary, actions):
         """Approved minutes with their actions, [(what, responsible, days to deadline)]."""
-        minutes = Minutes(conversation=held, state=APPROVED, first_approved_at=held.held_at)
+        minutes = Minutes(conversation=held)
         minutes.points = [MinutesPoint(position=0, heading="Oppsummering", body=summary)]
         db.session.add(minutes)
         for position, (what, responsible, days) in enumerate(actions):
@@ -149,11 +152,8 @@ def add_demo_conversations(people: dict) -> None:
                 deadline=(now + timedelta(days=days)).date(),
             ))
         db.session.flush()
-        minutes.versions = [MinutesVersion(
-            number=1, content=content_of(minutes), submitted_at=held.held_at,
-            submitted_by_name=held.employee.name, decision=APPROVED,
-            decided_at=held.held_at, decided_by_name=held.leader.name, comment="",
-        )]
+        version = minutes.submit(content_of(minutes), held.employee.name, at=held.held_at)
+        minutes.decide(version.number, APPROVED, held.leader.name, at=held.held_at)
 
     # Lars: Bjørn had his ten months ago; Camilla has had none; Anne is preparing now.
     bjorn = conversation("bjorn.berg", "lars.lie", -300, held=True)
@@ -173,3 +173,26 @@ def add_demo_conversations(people: dict) -> None:
     conversation("dag.eide", "lena.larsen", -420, held=True)
     conversation("dag.eide", "lena.larsen", 21)
     conversation("eva.fjeld", "lena.larsen", -200, held=True)
+
+
+outbox_cli = AppGroup("outbox", help="Deliver queued email.")
+
+
+@outbox_cli.command("send")
+def send_command():
+    """Queue due reminders, send every message that is due, once, and report how it went."""
+    reminders = queue_scheduled()
+    sent, failed = send_due(limit=10_000)
+    click.echo(f"reminders {reminders}, sent {sent}, failed {failed}")
+
+
+@outbox_cli.command("worker")
+def worker_command():
+    """Keep sending due messages, and queueing due reminders, until stopped (SIGTERM or
+    Ctrl-C)."""
+    stopping = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.append(True))
+    pause = current_app.config["OUTBOX_POLL_SECONDS"]
+    click.echo(f"outbox worker: polling every {pause}s")
+    work(queue_scheduled, lambda: bool(stopping), pause, click.echo)

@@ -77,4 +77,6 @@ def from_environment(instance_path: str) -> dict:
         ),
         "HTMX_INTEGRITY": HTMX_INTEGRITY,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # How long a text waits after the last key before it saves itself, everywhere.
+        "AUTOSAVE_DELAY_MS": 500,
     }

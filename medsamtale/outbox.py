@@ -3,19 +3,19 @@
 `queue_email` only adds a row to the current transaction, so a message exists exactly when
 the change that caused it was committed. `send_due` delivers what is due through Flask-Mail,
 one message per transaction, with exponential back-off, and gives up after
-OUTBOX_MAX_ATTEMPTS tries.
+OUTBOX_MAX_ATTEMPTS tries; `work` keeps doing so (`flask outbox worker`, in cli.py).
+
+This is infrastructure: it knows nothing of conversations; what to remind of is handed to
+`work` by its caller (medsamtale.scheduled).
 """
 
 from __future__ import annotations
 
 import contextlib
-import signal
 import time
 from datetime import timedelta
 
-import click
 from flask import current_app, render_template
-from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_mail import Message
 from jinja2_fragments.flask import render_block
@@ -27,15 +27,6 @@ from .models.outbox import DEAD, PENDING, SENT
 from .timeutil import utcnow
 
 MAX_BACKOFF = timedelta(hours=6)
-
-
-def public_url(endpoint: str, **values) -> str:
-    """An absolute link for emails, built on PUBLIC_BASE_URL rather than on a request.
-
-    It works outside a request too, as in the outbox worker and other commands.
-    """
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["PUBLIC_BASE_URL"] + path
 
 
 def queue_email(
@@ -138,47 +129,18 @@ def send_due(now=None, limit: int = 100) -> tuple[int, int]:
     return sent, failed
 
 
-outbox_cli = AppGroup("outbox", help="Deliver queued email.")
-
-
-def queue_scheduled() -> int:
-    """Queue the mail that is due by the calendar rather than by a change: reminders."""
-    from .followup.services import queue_action_reminders
-    from .preparation.services import queue_due_reminders
-
-    return queue_due_reminders() + queue_action_reminders()
-
-
-@outbox_cli.command("send")
-def send_command():
-    """Queue due reminders, send every message that is due, once, and report how it went."""
-    reminders = queue_scheduled()
-    sent, failed = send_due(limit=10_000)
-    click.echo(f"reminders {reminders}, sent {sent}, failed {failed}")
-
-
-@outbox_cli.command("worker")
-def worker_command():
-    """Keep sending due messages until stopped (SIGTERM or Ctrl-C)."""
-    stopping = False
-
-    def stop(*_):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    pause = current_app.config["OUTBOX_POLL_SECONDS"]
-    click.echo(f"outbox worker: polling every {pause}s")
+def work(scheduled, should_stop, pause: float, say=print) -> None:
+    """Deliver due mail until `should_stop()`, and run `scheduled()` (the reminders that
+    fall due by the calendar) once a minute, pausing `pause` seconds between rounds."""
     next_schedule = 0.0
-    while not stopping:
+    while not should_stop():
         if time.monotonic() >= next_schedule:
-            queue_scheduled()
+            scheduled()
             next_schedule = time.monotonic() + 60
         sent, failed = send_due()
         if sent or failed:
-            click.echo(f"sent {sent}, failed {failed}")
-        for _ in range(pause * 10):
-            if stopping:
+            say(f"sent {sent}, failed {failed}")
+        for _ in range(int(pause * 10)):
+            if should_stop():
                 break
             time.sleep(0.1)

@@ -374,7 +374,8 @@ def make_conversation(app, question_bank):
 def held_conversation(app, make_conversation):
     """A conversation held through the agenda: started, the first two items discussed with
     both parties' notes, ended. The minutes are opened as the meeting ends. Returns its id."""
-    from medsamtale.agenda import services as agenda
+    from medsamtale import flow
+    from medsamtale.agenda import editing, meeting
     from medsamtale.models import Conversation, Pick, Question
 
     def make(employee_id, *, picks=3, note="Vil lære mer om prosjektledelse"):
@@ -389,11 +390,11 @@ def held_conversation(app, make_conversation):
                                     position=position, employee_note=note,
                                     leader_note="Enig, vi finner et kurs"))
             conversation = db.session.get(Conversation, conversation_id)
-            agenda.start(conversation)
+            meeting.start(conversation)
             db.session.flush()
-            for item in agenda.live_items(conversation)[:2]:
+            for item in editing.live_items(conversation)[:2]:
                 item.discussed = True
-            agenda.end(conversation, set())
+            flow.end_meeting(conversation, set())
             db.session.commit()
         return conversation_id
 
@@ -428,7 +429,7 @@ def agree_actions(app, conversation_id, *actions, approve=True) -> list[int]:
     from datetime import timedelta
 
     from medsamtale.models import Action, Minutes
-    from medsamtale.timeutil import oslo_today, utcnow
+    from medsamtale.timeutil import oslo_today
 
     with app.app_context():
         minutes = db.session.scalar(
@@ -441,7 +442,17 @@ def agree_actions(app, conversation_id, *actions, approve=True) -> list[int]:
             db.session.flush()
             ids.append(action.id)
         if approve:
-            minutes.state = "approved"
-            minutes.first_approved_at = utcnow()
+            approve_minutes(minutes)
         db.session.commit()
         return ids
+
+
+def approve_minutes(minutes) -> None:
+    """Submit the draft and approve it, as the two parties would (in the caller's
+    transaction)."""
+    from medsamtale.minutes.drafting import content_of
+    from medsamtale.models.minutes import APPROVED
+
+    conversation = minutes.conversation
+    version = minutes.submit(content_of(minutes), conversation.employee.name)
+    minutes.decide(version.number, APPROVED, conversation.leader.name)

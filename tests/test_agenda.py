@@ -24,10 +24,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy import text as sql
 
-from medsamtale.agenda import services as agenda_services
-from medsamtale.agenda import views as agenda_views
+from medsamtale.agenda import live as agenda_live
+from medsamtale.agenda import meeting as agenda_meeting
 from medsamtale.extensions import db
 from medsamtale.models import AgendaItem, Conversation, Pick, Question, QuestionSet
+from medsamtale.models.agenda import ITEM_NOTE_MAX, ITEM_TEXT_MAX
 from medsamtale.models.questions import FollowUpPrompt
 from medsamtale.timeutil import utcnow
 
@@ -303,10 +304,12 @@ def changes(response):
     return parse(response).items
 
 
-def refused(response):
-    """A refused change: 422 with the error block, nothing else."""
+def refused(response, status=409):
+    """A change that changed nothing: 409 for a rule that refuses it, 422 for a form that
+    fails validation, with the reason in the alert region, nothing else."""
     page = parse(response)
-    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.headers["HX-Retarget"] == "#agenda-error"
     assert page.error
     assert not page.items
     return page
@@ -533,7 +536,7 @@ def test_both_parties_opening_it_at_the_planned_time_build_it_once(
     set_starts_at(app, conversation_id, utcnow().replace(microsecond=0) - timedelta(minutes=1))
 
     both_read = threading.Barrier(2, timeout=3)
-    real_is_due = agenda_services.is_due
+    real_is_due = agenda_meeting.is_due
 
     def is_due(conversation, now=None):
         due = real_is_due(conversation, now)
@@ -542,7 +545,7 @@ def test_both_parties_opening_it_at_the_planned_time_build_it_once(
                 both_read.wait()
         return due
 
-    monkeypatch.setattr(agenda_services, "is_due", is_due)
+    monkeypatch.setattr(agenda_meeting, "is_due", is_due)
     browsers = {who: Http(live_server, who) for who in ("lars", "anne")}
     statuses = {}
 
@@ -949,24 +952,27 @@ def test_bad_texts_are_refused(app, meeting, as_):
     anne = as_("anne")
     item_id = item_ids(app, meeting)[0]
     before = snapshot(app)
-    for text in ("", "   \n ", "x" * 301):
-        refused(change(anne, meeting, "/items", {"text": text}, since=0))
-        refused(save(anne, meeting, item_id, "text", text, 1))
+    # Texts fail the forms' validation: 422.
+    for text in ("", "   \n ", "x" * (ITEM_TEXT_MAX + 1)):
+        refused(change(anne, meeting, "/items", {"text": text}, since=0), 422)
+        refused(save(anne, meeting, item_id, "text", text, 1), 422)
     for field in ("employee_note", "leader_note"):
-        refused(save(anne, meeting, item_id, field, "x" * 5001, 1))
+        refused(save(anne, meeting, item_id, field, "x" * (ITEM_NOTE_MAX + 1), 1), 422)
     assert snapshot(app) == before
 
     # The limits themselves are allowed.
-    changes(change(anne, meeting, "/items", {"text": "y" * 300}, since=0))
-    assert saved(save(anne, meeting, item_id, "employee_note", "z" * 5000, 1)) == 2
-    assert items(app, meeting)[0]["employee_note"] == "z" * 5000
+    changes(change(anne, meeting, "/items", {"text": "y" * ITEM_TEXT_MAX}, since=0))
+    assert saved(save(anne, meeting, item_id, "employee_note", "z" * ITEM_NOTE_MAX, 1)) == 2
+    assert items(app, meeting)[0]["employee_note"] == "z" * ITEM_NOTE_MAX
 
 
 @pytest.mark.parametrize("version", ["0", "999", "2", "x", "", None, "-1", "1.5"])
 def test_a_forged_version_is_refused(app, meeting, as_, version):
     item_id = item_ids(app, meeting)[0]
     before = snapshot(app)
-    refused(save(as_("lars"), meeting, item_id, "leader_note", "Forfalsket", version))
+    # A version that is no number fails the form (422); one the text never had, the rule.
+    status = 409 if version in ("0", "999", "2", "-1") else 422
+    refused(save(as_("lars"), meeting, item_id, "leader_note", "Forfalsket", version), status)
     assert snapshot(app) == before
 
 
@@ -975,7 +981,7 @@ def test_a_forged_version_is_refused(app, meeting, as_, version):
 def test_a_field_not_on_the_list_is_refused(app, meeting, as_, field):
     item_id = item_ids(app, meeting)[0]
     before = snapshot(app)
-    refused(save(as_("anne"), meeting, item_id, field, "1", 1))
+    refused(save(as_("anne"), meeting, item_id, field, "1", 1), 422)
     assert snapshot(app) == before
 
 
@@ -1216,7 +1222,7 @@ class EventStream:
     def wait_until_listening(self, app, conversation_id, seconds=2.0):
         """NOTIFY the agenda's channel, as a change does, with a probe until one comes
         through: from then on the stream hears every change."""
-        channel = agenda_services.channel(conversation_id)
+        channel = agenda_live.channel(conversation_id)
         deadline = time.monotonic() + seconds
         with app.app_context():
             while time.monotonic() < deadline:
@@ -1307,7 +1313,7 @@ def test_a_change_just_after_the_stream_opens_is_not_missed(
         time.sleep(0.5)  # a busy database server, or one further away
         return psycopg.connect(*args, **kwargs)
 
-    monkeypatch.setattr(agenda_views, "psycopg", types.SimpleNamespace(connect=slow_connect))
+    monkeypatch.setattr(agenda_live, "psycopg", types.SimpleNamespace(connect=slow_connect))
     stream = EventStream(lars, meeting)
     try:
         assert stream.response.status == 200

@@ -403,7 +403,7 @@ def test_short_notice_must_be_confirmed(app, client, auth, people, question_bank
 
     response = client.post("/conversations/plan", data=data)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert has_field_error(page, "confirm_short_notice")
     assert 'name="confirm_short_notice"' in page
     # What the leader typed is kept.
@@ -433,7 +433,7 @@ def test_the_leaders_own_office_must_be_confirmed(app, client, auth, people, que
 
     response = client.post("/conversations/plan", data=data)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert has_field_error(page, "confirm_place")
     assert not has_field_error(page, "confirm_short_notice")
     assert form_values(page)["place"] == place
@@ -482,7 +482,7 @@ def test_bad_plans_are_refused_with_a_field_error_and_create_nothing(
             **change(people, question_bank)}
 
     response = client.post("/conversations/plan", data=data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert has_field_error(response.get_data(as_text=True), field)
     assert conversation_count(app) == 0
     assert outbox_count(app) == 0
@@ -497,7 +497,7 @@ def test_a_second_open_conversation_is_refused(
         "/conversations/plan", data=plan_data(people["anne"], question_bank["loft"], days=40)
     )
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert has_form_error(page)
     assert "Anne Aas" in page
     assert [c["id"] for c in conversations_of(app, people["anne"])] == [conversation_id]
@@ -552,7 +552,7 @@ def test_editing_with_bad_input_changes_nothing(
         ({"question_set_id": "999999"}, "question_set_id"),
     ]:
         response = client.post(f"/conversations/{conversation_id}/edit", data={**form, **change})
-        assert response.status_code == 200, change
+        assert response.status_code == 422, change
         assert has_field_error(response.get_data(as_text=True), field), change
 
     assert snapshot(app, conversation_id) == before
@@ -578,7 +578,7 @@ def test_editing_from_a_stale_page_changes_nothing(
     response = client.post(f"/conversations/{conversation_id}/edit", data={
         **stale, "day": oslo_day(30).isoformat(), "clock": "09:00",
     })
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert has_form_error(response.get_data(as_text=True))
     assert snapshot(app, conversation_id) == before
     assert new_mail(deliver, mailbox) == []
@@ -747,7 +747,7 @@ def test_answers_from_a_page_older_than_the_leaders_change_are_refused(
     assert 'class="flash flash-error"' in response.get_data(as_text=True)
     response = anne.post(f"{base}/respond", data={
         **proposal, "day": oslo_day(28).isoformat(), "clock": "12:00", "comment": "Senere?"})
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert has_form_error(response.get_data(as_text=True))
     assert snapshot(app, conversation_id) == moved
     assert new_mail(deliver, mailbox) == []
@@ -762,7 +762,7 @@ def test_proposing_a_time_in_the_past_is_refused(
     auth.login(EMAILS["anne"])
 
     response = propose(client, app, conversation_id, days=-1, comment="I går passet best")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert has_field_error(response.get_data(as_text=True), "day")
     assert snapshot(app, conversation_id) == before
     assert new_mail(deliver, mailbox) == []

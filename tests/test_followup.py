@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from medsamtale.agenda import services as agenda
+from medsamtale.agenda import meeting
 from medsamtale.extensions import db
-from medsamtale.followup.services import queue_action_reminders
+from medsamtale.followup.reminders import queue_action_reminders
 from medsamtale.models import Action, ActionUpdate, AgendaItem, Conversation
 from medsamtale.models.agenda import FOLLOW_UP
 from medsamtale.timeutil import utcnow
@@ -184,7 +184,7 @@ def test_the_next_conversation_starts_with_the_actions_and_their_state(
         db.session.commit()
     second = make_conversation(people["anne"])
     with app.app_context():
-        agenda.start(db.session.get(Conversation, second))
+        meeting.start(db.session.get(Conversation, second))
         db.session.commit()
         items = db.session.scalars(
             select(AgendaItem).where(AgendaItem.conversation_id == second)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from medsamtale.extensions import db
 from medsamtale.models import Conversation, OutboxMessage, Pick, Question, QuestionSet
-from medsamtale.preparation.services import queue_due_reminders
+from medsamtale.preparation.reminders import queue_preparation_reminders
 
 from .conftest import EMAILS
 
@@ -348,12 +348,13 @@ def test_a_too_long_note_or_topics_is_refused(app, client, anne, standard):
     client.post(f"/prepare/{anne}/topics", data={"topics": "Første"}, headers=HX)
     before = everything(app, anne)
 
+    # A text over its limit fails the form's validation: 422, as for any form.
     response = client.post(f"/prepare/{anne}/picks/{pick_id}/note", data={"note": LONG},
                            headers=HX)
-    assert response.status_code == 409
+    assert response.status_code == 422
     assert 'class="errors"' in response.get_data(as_text=True)
     response = client.post(f"/prepare/{anne}/topics", data={"topics": LONG}, headers=HX)
-    assert response.status_code == 409
+    assert response.status_code == 422
     flashed_error(client, client.post(f"/prepare/{anne}/picks/{pick_id}/note",
                                       data={"note": LONG}))
     flashed_error(client, client.post(f"/prepare/{anne}/topics", data={"topics": LONG}))
@@ -553,7 +554,7 @@ def test_the_leaders_notes_and_topics_stay_the_leaders(app, client, auth, anne, 
     before = everything(app, anne)
     response = client.post(f"/prepare/{anne}/leader/picks/{first}/note", data={"note": LONG},
                            headers=HX)
-    assert response.status_code == 409
+    assert response.status_code == 422
     response = client.post(f"/prepare/{anne}/leader/topics", data={"topics": LONG})
     assert response.status_code == 302
     assert "flash-error" in client.get(response.location).get_data(as_text=True)
@@ -662,7 +663,7 @@ def test_an_unknown_conversation_is_not_found(client, anne):
 
 def remind(app):
     with app.app_context():
-        return queue_due_reminders()
+        return queue_preparation_reminders()
 
 
 def test_both_are_reminded_once_the_day_before(

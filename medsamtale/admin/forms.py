@@ -1,29 +1,69 @@
+"""The HR admin's forms: a person, the organisation, and a CSV import."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, ValidationError
 
+from ..extensions import db
+from ..forms import at_most, strip
+from ..models import User
 from ..models.people import EMAIL_MAX, NAME_MAX
+from .services import plan_import
 
-
-def strip(value):
-    """Drop spaces around typed or pasted text, so " kari@example.no " is a valid address."""
-    return value.strip() if isinstance(value, str) else value
+LEADER_PROBLEMS = {
+    "self": _l("A person cannot be their own leader."),
+    "not_leader": _l("The chosen person does not have the leader role."),
+    "inactive": _l("The chosen leader is deactivated."),
+    "loop": _l("This would make a loop in the reporting lines."),
+}
 
 
 class UserForm(FlaskForm):
-    name = StringField(
-        _l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)], filters=[strip]
-    )
-    email = EmailField(
-        _l("Email"), validators=[DataRequired(), Email(), Length(max=EMAIL_MAX)], filters=[strip]
-    )
+    """A person: name, email, roles, leader and language. `user` is the person changed
+    (None for a new one), `editor` the HR admin who changes them."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), at_most(NAME_MAX)],
+                       filters=[strip])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), at_most(EMAIL_MAX)],
+                       filters=[strip])
     leader_id = SelectField(_l("Leader"), coerce=int, default=0)
     is_employee = BooleanField(_l("Employee"), default=True)
     is_leader = BooleanField(_l("Leader"))
     is_hr_admin = BooleanField(_l("HR admin"))
     locale = SelectField(_l("Language"), default="nb")
+
+    def __init__(self, *args, user: User | None, editor: User, **kwargs):
+        super().__init__(*args, obj=user, **kwargs)
+        self.user, self.editor = user, editor
+
+    @property
+    def leader(self) -> User | None:
+        return db.session.get(User, self.leader_id.data) if self.leader_id.data else None
+
+    def validate_email(self, field):
+        other = User.by_email(field.data)
+        if other is not None and other is not self.user:
+            raise ValidationError(_l("Another person already has this email address."))
+
+    def validate_leader_id(self, _field):
+        problem = (self.user or User()).leader_problem(self.leader)
+        if problem:
+            raise ValidationError(LEADER_PROBLEMS[problem])
+
+    def validate_is_leader(self, field):
+        if self.user and self.user.is_leader and not field.data and any(
+            r.active for r in self.user.reports
+        ):
+            raise ValidationError(_l(
+                "People still have this person as their leader. Give them another leader "
+                "first."
+            ))
+
+    def validate_is_hr_admin(self, field):
+        if self.user is not None and self.user.id == self.editor.id and not field.data:
+            raise ValidationError(_l("You cannot remove your own HR admin role."))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -35,7 +75,8 @@ class UserForm(FlaskForm):
 
 class OrganisationForm(FlaskForm):
     name = StringField(
-        _l("Name of the organisation"), validators=[DataRequired(), Length(max=NAME_MAX)]
+        _l("Name of the organisation"), validators=[DataRequired(), at_most(NAME_MAX)],
+        filters=[strip],
     )
 
 
@@ -51,4 +92,15 @@ class ImportUploadForm(FlaskForm):
 
 
 class ImportConfirmForm(FlaskForm):
+    """The previewed file, posted back to be imported: valid when every line is (`plan`)."""
+
     csv_text = HiddenField(validators=[DataRequired()])
+
+    def validate(self, extra_validators=None) -> bool:
+        self.plan = plan_import(self.csv_text.data or "")
+        if super().validate(extra_validators) and self.plan.ok:
+            return True
+        self.form_errors.append(
+            _l("Nothing was imported: the file has errors. Correct them and try again.")
+        )
+        return False

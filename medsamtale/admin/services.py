@@ -10,17 +10,11 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..auth.services import WELCOME, send_password_link
+from ..auth.services import RESET, WELCOME, send_password_link
+from ..errors import Refused
 from ..extensions import db
-from ..models import User
+from ..models import Organisation, User
 from ..models.people import EMAIL_MAX, NAME_MAX, normalise_email
-
-LEADER_PROBLEMS = {
-    "self": _l("A person cannot be their own leader."),
-    "not_leader": _l("The chosen person does not have the leader role."),
-    "inactive": _l("The chosen leader is deactivated."),
-    "loop": _l("This would make a loop in the reporting lines."),
-}
 
 
 def leader_choices(user: User | None) -> list[tuple[int, str]]:
@@ -32,31 +26,45 @@ def leader_choices(user: User | None) -> list[tuple[int, str]]:
     return choices
 
 
-def save_user(user: User, form) -> bool:
-    """Copy a validated UserForm onto `user`; put any rule broken on the form and return False."""
-    other = User.by_email(form.email.data)
-    if other is not None and other is not user:
-        form.email.errors.append(_l("Another person already has this email address."))
-        return False
-    leader = db.session.get(User, form.leader_id.data) if form.leader_id.data else None
-    problem = user.leader_problem(leader)
-    if problem:
-        form.leader_id.errors.append(LEADER_PROBLEMS[problem])
-        return False
-    if user.is_leader and not form.is_leader.data and any(r.active for r in user.reports):
-        form.is_leader.errors.append(
-            _l("People still have this person as their leader. Give them another leader first.")
-        )
-        return False
+def save_user(user: User, form) -> User:
+    """Copy a validated UserForm onto `user`; a new person is sent a link to choose a
+    password."""
     is_new = user.id is None
     for name in ("name", "email", "is_employee", "is_leader", "is_hr_admin", "locale"):
         setattr(user, name, getattr(form, name).data)
-    user.leader = leader
+    user.leader = form.leader
     if is_new:
         db.session.add(user)
         db.session.flush()
         send_password_link(user, WELCOME)
-    return True
+    return user
+
+
+def deactivate(user: User, by: User) -> list[User]:
+    """Deactivate a person: logged out everywhere at once, no more log-ins. Returns the
+    active people who still have them as their leader and need a new one."""
+    if user.id == by.id:
+        raise Refused(_l("You cannot deactivate yourself."))
+    user.deactivate()
+    return [person for person in user.reports if person.active]
+
+
+def reactivate(user: User) -> None:
+    user.active = True
+
+
+def save_organisation(organisation: Organisation, form) -> None:
+    form.populate_obj(organisation)
+    db.session.add(organisation)
+
+
+def reset_password(user: User) -> None:
+    """End a person's sessions, void their password and email them a link to a new one."""
+    if not user.active:
+        raise Refused(_l("A deactivated person cannot be sent a new password."))
+    user.password_hash = None
+    user.end_sessions()
+    send_password_link(user, RESET)
 
 
 # CSV import ---------------------------------------------------------------------------------

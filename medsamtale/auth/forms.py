@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from ..models import User
 from ..models.people import EMAIL_MAX
 from ..passwords import MAX_LENGTH, MIN_LENGTH
 
@@ -10,6 +11,18 @@ from ..passwords import MAX_LENGTH, MIN_LENGTH
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+
+    def validate(self, extra_validators=None) -> bool:
+        """Valid when the email and password belong to an active account: `self.user`."""
+        self.user = None
+        if not super().validate(extra_validators):
+            return False
+        user = User.by_email(self.email.data)
+        if user and user.active and user.check_password(self.password.data):
+            self.user = user
+            return True
+        self.form_errors.append(_l("Wrong email or password."))
+        return False
 
 
 class ForgotPasswordForm(FlaskForm):

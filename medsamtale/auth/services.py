@@ -6,7 +6,8 @@ from flask import current_app
 
 from ..models import PasswordToken, User
 from ..models.accounts import RESET, WELCOME
-from ..outbox import public_url, queue_email
+from ..outbox import queue_email
+from ..urls import public_url
 
 
 def send_password_link(user: User, purpose: str) -> None:

@@ -2,11 +2,12 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import db, limiter
+from ..change import Page, make_change
+from ..extensions import limiter
 from ..htmx import render
 from ..models import PasswordToken, User
 from ..models.accounts import RESET
@@ -49,24 +50,20 @@ def _safe_next(target: str | None) -> str:
     scope="login-address",
 )
 def login():
-    """Log in with email and password."""
+    """Log in with email and password (a password hashed the old way is rehashed)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
-    if form.validate_on_submit():
-        user = User.by_email(form.email.data)
-        if user and user.active and user.check_password(form.password.data):
-            db.session.commit()  # keeps a rehashed password
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        form.form_errors.append(_("Wrong email or password."))
-    status = 422 if form.is_submitted() else 200
-    return render("auth/login.html", form=form, status=status)
+    return make_change(
+        lambda: login_user(form.user), form=form, back=_safe_next(request.args.get("next")),
+        page=Page("auth/login.html", form=form),
+    )
 
 
+@bp.errorhandler(429)
 def too_many_attempts(_error):
     """Answer a throttled login with the login page and a clear message."""
-    form = LoginForm()
+    form = LoginForm(formdata=None)
     form.form_errors.append(
         _("Too many failed attempts. Wait a few minutes, or reset your password.")
     )
@@ -76,9 +73,7 @@ def too_many_attempts(_error):
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Log out and go back to the login page."""
-    logout_user()
-    flash(_("You are logged out."), "info")
-    return redirect(url_for("auth.login"))
+    return make_change(logout_user, back=url_for("auth.login"), done=_("You are logged out."))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -87,16 +82,18 @@ def logout():
 def forgot_password():
     """Ask for a link to set a new password."""
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        user = User.by_email(form.email.data)
-        if user and user.active:
-            send_password_link(user, RESET)
-            db.session.commit()
+    return make_change(
+        _send_reset_link, form.email.data, form=form, back=url_for("auth.login"),
         # The same answer whether or not the address has an account.
-        flash(_("If the address belongs to an account, we have sent a link to it."), "info")
-        return redirect(url_for("auth.login"))
-    status = 422 if form.is_submitted() else 200
-    return render("auth/forgot_password.html", form=form, status=status)
+        done=_("If the address belongs to an account, we have sent a link to it."),
+        page=Page("auth/forgot_password.html", form=form),
+    )
+
+
+def _send_reset_link(email: str) -> None:
+    user = User.by_email(email)
+    if user and user.active:
+        send_password_link(user, RESET)
 
 
 @bp.route("/password/set/<token>", methods=["GET", "POST"])
@@ -108,12 +105,14 @@ def set_password(token: str):
     if problem:
         return render("auth/link_problem.html", problem=problem, status=410)
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        link.user.set_password(form.password.data)
-        link.use()
-        db.session.commit()
-        logout_user()
-        flash(_("Your password is set. You can log in now."), "success")
-        return redirect(url_for("auth.login"))
-    status = 422 if form.is_submitted() else 200
-    return render("auth/set_password.html", form=form, link=link, status=status)
+    return make_change(
+        _use_link, link, form.password.data, form=form, back=url_for("auth.login"),
+        done=_("Your password is set. You can log in now."),
+        page=Page("auth/set_password.html", form=form, link=link),
+    )
+
+
+def _use_link(link: PasswordToken, password: str) -> None:
+    link.user.set_password(password)
+    link.use()
+    logout_user()

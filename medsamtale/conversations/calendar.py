@@ -10,8 +10,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from ..outbox import public_url
 from ..timeutil import to_oslo, utcnow
+from ..urls import public_url
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"

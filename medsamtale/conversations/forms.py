@@ -19,7 +19,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..admin.forms import strip
+from ..forms import strip
 from ..models.conversations import (
     COMMENT_MAX,
     DEFAULT_DURATION,

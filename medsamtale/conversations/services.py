@@ -13,22 +13,16 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from ..errors import Refused
 from ..extensions import db
 from ..models import Conversation, User
 from ..models.conversations import CLOSED_STATES, HELD, NOTICE_DAYS
-from ..outbox import public_url, queue_email
+from ..outbox import queue_email
 from ..timeutil import utcnow
+from ..urls import public_url
 from . import calendar
 
 OVERDUE_AFTER = timedelta(days=365)  # rule R1: at least one conversation a year
-
-
-class ConversationRefused(Exception):
-    """A change the rules do not allow; the message says why, for the person who tried."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 # Rules of planning ---------------------------------------------------------------------------
@@ -61,25 +55,15 @@ def open_conversation(employee_id: int) -> Conversation | None:
     )
 
 
-def locked(conversation_id: int) -> Conversation | None:
-    """The conversation, row-locked on PostgreSQL so concurrent changes wait their turn."""
-    return db.session.scalar(
-        select(Conversation)
-        .where(Conversation.id == conversation_id)
-        .with_for_update(of=Conversation)
-        .execution_options(populate_existing=True)
-    )
-
-
 # Changes -------------------------------------------------------------------------------------
 
 
 def plan(leader: User, employee: User, **details) -> Conversation:
     """A new conversation, planned but not yet sent."""
     if not employee.active or employee.leader_id != leader.id:
-        raise ConversationRefused(_l("You can only plan conversations with your own people."))
+        raise Refused(_l("You can only plan conversations with your own people."))
     if open_conversation(employee.id):
-        raise ConversationRefused(
+        raise Refused(
             _l("%(name)s already has a conversation that is not finished.", name=employee.name)
         )
     conversation = Conversation(leader=leader, employee=employee, **details)
@@ -91,13 +75,13 @@ def plan(leader: User, employee: User, **details) -> Conversation:
 def change(conversation: Conversation, **details) -> bool:
     """Change time, place or other details; True when the employee was sent an update."""
     if not conversation.is_open or conversation.started_at:
-        raise ConversationRefused(_l("This conversation can no longer be changed."))
+        raise Refused(_l("This conversation can no longer be changed."))
     if (
         details.get("question_set_id", conversation.question_set_id)
         != conversation.question_set_id
         and conversation.picks
     ):
-        raise ConversationRefused(
+        raise Refused(
             _l("The employee has already picked questions; the question set cannot change.")
         )
     moved = any(
@@ -105,7 +89,7 @@ def change(conversation: Conversation, **details) -> bool:
         for key in ("starts_at", "duration_minutes", "place")
     )
     if details.get("starts_at", conversation.starts_at) <= utcnow():
-        raise ConversationRefused(_l("The time has passed. Choose a time ahead."))
+        raise Refused(_l("The time has passed. Choose a time ahead."))
     for key, value in details.items():
         setattr(conversation, key, value)
     if moved:
@@ -114,6 +98,7 @@ def change(conversation: Conversation, **details) -> bool:
         conversation.accepted_at = None
         conversation.employee_reminded_at = conversation.leader_reminded_at = None
     conversation.refresh_state()
+    conversation.record_change()
     if moved and conversation.is_sent:
         conversation.calendar_sequence += 1
         _send(conversation, "invitation", calendar.REQUEST, update=True)
@@ -123,19 +108,21 @@ def change(conversation: Conversation, **details) -> bool:
 
 def send_invitation(conversation: Conversation) -> None:
     if conversation.is_sent:
-        raise ConversationRefused(_l("The invitation has already been sent."))
+        raise Refused(_l("The invitation has already been sent."))
     if conversation.starts_at <= utcnow():
-        raise ConversationRefused(_l("The time has passed. Choose a new time first."))
+        raise Refused(_l("The time has passed. Choose a new time first."))
     conversation.invited_at = utcnow()
     conversation.refresh_state()
+    conversation.record_change()
     _send(conversation, "invitation", calendar.REQUEST, update=False)
 
 
 def cancel(conversation: Conversation) -> None:
     if not conversation.is_open or conversation.started_at:
-        raise ConversationRefused(_l("This conversation can no longer be cancelled."))
+        raise Refused(_l("This conversation can no longer be cancelled."))
     conversation.cancelled_at = utcnow()
     conversation.refresh_state()
+    conversation.record_change()
     if conversation.is_sent:
         conversation.calendar_sequence += 1
         _send(conversation, "cancellation", calendar.CANCEL)
@@ -143,34 +130,44 @@ def cancel(conversation: Conversation) -> None:
 
 def accept(conversation: Conversation) -> None:
     if not conversation.is_sent or not conversation.employee_can_prepare:
-        raise ConversationRefused(_l("This invitation can no longer be answered."))
+        raise Refused(_l("This invitation can no longer be answered."))
     if conversation.accepted_at and not conversation.has_proposal:
-        raise ConversationRefused(_l("You have already accepted this time."))
+        raise Refused(_l("You have already accepted this time."))
     conversation.accepted_at = utcnow()
     conversation.proposed_starts_at = None
     conversation.proposal_comment = ""
     conversation.refresh_state()
+    conversation.record_change()
     queue_email(conversation.leader, "invitation_accepted", **email_links(conversation))
 
 
 def propose_time(conversation: Conversation, starts_at: datetime, comment: str) -> None:
     if not conversation.is_sent or not conversation.employee_can_prepare:
-        raise ConversationRefused(_l("This invitation can no longer be answered."))
+        raise Refused(_l("This invitation can no longer be answered."))
     conversation.proposed_starts_at = starts_at
     conversation.proposal_comment = comment
     conversation.accepted_at = None
     conversation.refresh_state()
+    conversation.record_change()
     queue_email(conversation.leader, "time_proposed", **email_links(conversation))
+
+
+def use_proposed_time(conversation: Conversation) -> None:
+    """The leader moves the conversation to the time the employee proposed."""
+    if not conversation.has_proposal:
+        raise Refused(_l("There is no proposed time to answer."))
+    change(conversation, starts_at=conversation.proposed_starts_at)
 
 
 def keep_time(conversation: Conversation) -> None:
     """The leader keeps the planned time; the employee is told and asked again."""
     if not conversation.has_proposal:
-        raise ConversationRefused(_l("There is no proposed time to answer."))
+        raise Refused(_l("There is no proposed time to answer."))
     proposed = conversation.proposed_starts_at
     conversation.proposed_starts_at = None
     conversation.proposal_comment = ""
     conversation.refresh_state()
+    conversation.record_change()
     queue_email(conversation.employee, "time_kept", proposed=proposed, **email_links(conversation))
 
 

@@ -1,18 +1,21 @@
+"""The minutes' forms: a point of the draft, an agreed action, and a required comment."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from .. import text
-from ..models.minutes import (
+from ..forms import at_most, strip
+from ..models.followup import (
     ACTION_WHAT_MAX,
-    COMMENT_MAX,
     EMPLOYEE,
     GOAL_MAX,
     LEADER,
     OTHER,
     RESPONSIBLE_NAME_MAX,
 )
+from ..models.minutes import BODY_MAX, COMMENT_MAX, HEADING_MAX
 from ..timeutil import oslo_today
 
 RESPONSIBLE_CHOICES = (
@@ -23,7 +26,15 @@ RESPONSIBLE_CHOICES = (
 
 
 def plain(value):
+    """Headings and actions are plain text: tags are taken out, the words kept."""
     return text.plain(value).strip() if value else value
+
+
+class PointForm(FlaskForm):
+    """One main point: a heading (plain text) and its text (sanitised HTML)."""
+
+    heading = StringField(_l("Heading"), filters=[plain], validators=[at_most(HEADING_MAX)])
+    body = TextAreaField(_l("Text"), filters=[text.clean], validators=[at_most(BODY_MAX)])
 
 
 class ActionForm(FlaskForm):
@@ -32,7 +43,7 @@ class ActionForm(FlaskForm):
     what = TextAreaField(
         _l("What is to be done"),
         filters=[plain],
-        validators=[DataRequired(_l("Say what is to be done.")), Length(max=ACTION_WHAT_MAX)],
+        validators=[DataRequired(_l("Say what is to be done.")), at_most(ACTION_WHAT_MAX)],
     )
     responsible = RadioField(
         _l("Responsible"),
@@ -41,7 +52,7 @@ class ActionForm(FlaskForm):
     responsible_name = StringField(
         _l("Name of the responsible person"),
         filters=[plain],
-        validators=[Length(max=RESPONSIBLE_NAME_MAX)],
+        validators=[at_most(RESPONSIBLE_NAME_MAX)],
     )
     deadline = DateField(
         _l("Deadline"), validators=[InputRequired(_l("Choose a deadline."))]
@@ -49,7 +60,7 @@ class ActionForm(FlaskForm):
     goal = StringField(
         _l("Goal or theme it serves (optional)"),
         filters=[plain],
-        validators=[Optional(), Length(max=GOAL_MAX)],
+        validators=[Optional(), at_most(GOAL_MAX)],
     )
 
     def __init__(self, *args, **kwargs):
@@ -80,6 +91,6 @@ class CommentForm(FlaskForm):
 
     comment = TextAreaField(
         _l("Comment"),
-        filters=[lambda value: value.strip() if value else value],
-        validators=[DataRequired(_l("Write a comment.")), Length(max=COMMENT_MAX)],
+        filters=[strip],
+        validators=[DataRequired(_l("Write a comment.")), at_most(COMMENT_MAX)],
     )

@@ -3,7 +3,8 @@
 from .accounts import PasswordToken
 from .agenda import AgendaItem, AgendaPresence
 from .conversations import Conversation, Pick
-from .minutes import Action, ActionUpdate, Minutes, MinutesPoint, MinutesVersion
+from .followup import Action, ActionUpdate
+from .minutes import Minutes, MinutesPoint, MinutesVersion
 from .outbox import OutboxMessage
 from .people import Organisation, User
 from .questions import FollowUpPrompt, Question, QuestionSet, Theme

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
+from .followup import ACTION_WHAT_MAX, Action
 
-ITEM_TEXT_MAX = 300
+ITEM_TEXT_MAX = ACTION_WHAT_MAX  # a follow-up item repeats an agreed action
 ITEM_NOTE_MAX = 5000
 
 # Sections, in the order they are built (R7, R5, R4, R8).
@@ -58,7 +59,7 @@ class AgendaItem(db.Model):
     # The follow-up prompts, copied when the agenda is built so later edits of the bank
     # do not change a held conversation; one per line.
     prompts: Mapped[str] = mapped_column(Text, default="")
-    text: Mapped[str] = mapped_column(String(ITEM_TEXT_MAX))
+    text: Mapped[str] = mapped_column(Text)  # at most ITEM_TEXT_MAX, checked by the forms
     text_version: Mapped[int] = mapped_column(default=1)
     employee_note: Mapped[str] = mapped_column(Text, default="")
     employee_note_version: Mapped[int] = mapped_column(default=1)
@@ -74,18 +75,7 @@ class AgendaItem(db.Model):
     # An action agreed in an earlier conversation, followed up at the start of this one (R7).
     action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"))
 
-    action = relationship("Action", lazy="joined")
-
-    def __init__(self, **kwargs):
-        for field in TEXT_FIELDS:
-            kwargs.setdefault(f"{field}_version", 1)
-        kwargs.setdefault("employee_note", "")
-        kwargs.setdefault("leader_note", "")
-        kwargs.setdefault("prompts", "")
-        kwargs.setdefault("discussed", False)
-        kwargs.setdefault("removed", False)
-        kwargs.setdefault("carry_over", False)
-        super().__init__(**kwargs)
+    action: Mapped[Action | None] = relationship()
 
     @property
     def section_label(self) -> str:

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -80,7 +80,9 @@ class Conversation(db.Model):
     # Raised on every change, so a form opened before it can be recognised as stale.
     version: Mapped[int] = mapped_column(default=1)
     # The calendar event: the UID never changes; SEQUENCE rises with every change sent.
-    calendar_uid: Mapped[str] = mapped_column(String(100), unique=True)
+    calendar_uid: Mapped[str] = mapped_column(
+        String(100), unique=True, default=lambda: f"{uuid.uuid4()}@medsamtale"
+    )
     calendar_sequence: Mapped[int] = mapped_column(default=0)
     # Raised on every change of the shared agenda; clients ask for changes since theirs.
     agenda_version: Mapped[int] = mapped_column(default=0)
@@ -103,8 +105,8 @@ class Conversation(db.Model):
     employee_topics: Mapped[str] = mapped_column(Text, default="")
     leader_topics: Mapped[str] = mapped_column(Text, default="")
 
-    employee: Mapped[User] = relationship(foreign_keys=[employee_id], lazy="joined")
-    leader: Mapped[User] = relationship(foreign_keys=[leader_id], lazy="joined")
+    employee: Mapped[User] = relationship(foreign_keys=[employee_id])
+    leader: Mapped[User] = relationship(foreign_keys=[leader_id])
     question_set: Mapped[QuestionSet] = relationship()
     picks: Mapped[list[Pick]] = relationship(
         back_populates="conversation",
@@ -112,13 +114,15 @@ class Conversation(db.Model):
         cascade="all, delete-orphan",
     )
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("calendar_uid", f"{uuid.uuid4()}@medsamtale")
-        kwargs.setdefault("state", PLANNED)
-        kwargs.setdefault("version", 1)
-        kwargs.setdefault("calendar_sequence", 0)
-        kwargs.setdefault("agenda_version", 0)
-        super().__init__(**kwargs)
+    @classmethod
+    def locked(cls, conversation_id: int) -> Conversation | None:
+        """The conversation, row-locked on PostgreSQL so concurrent changes wait their turn."""
+        return db.session.scalar(
+            select(cls)
+            .where(cls.id == conversation_id)
+            .with_for_update(of=cls)
+            .execution_options(populate_existing=True)
+        )
 
     # What the state is ----------------------------------------------------------------------
 
@@ -151,11 +155,8 @@ class Conversation(db.Model):
         """The picks stay the employee's own until they say the preparation is ready."""
         return self.employee_ready_at is not None or self.started_at is not None
 
-    def involves(self, user) -> bool:
-        return user.id in (self.employee_id, self.leader_id)
-
     def refresh_state(self) -> None:
-        """Store the state that follows from what has happened, and mark the change."""
+        """Store the state that follows from what has happened (the timestamps)."""
         facts = [
             (self.cancelled_at, CANCELLED),
             (self.held_at, HELD),
@@ -167,6 +168,9 @@ class Conversation(db.Model):
             (self.invited_at, INVITED),
         ]
         self.state = next((state for when, state in facts if when is not None), PLANNED)
+
+    def record_change(self) -> None:
+        """Mark a change, so that a form opened before it is recognised as stale."""
         self.version = (self.version or 0) + 1
 
     @property

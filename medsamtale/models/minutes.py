@@ -1,30 +1,32 @@
 """The minutes of a held conversation, written by the employee and approved by the leader
-(R12, R13), and the agreed actions, followed up until the next conversation (R11, R14).
+(R12, R13).
 
-The employee edits a draft (`MinutesPoint` and `Action` rows). Each submission freezes the
-draft into a `MinutesVersion`, which is never changed afterwards except for the leader's
-decision on it. The leader only ever reads versions, never the draft.
+The employee edits a draft (`MinutesPoint` rows, and the conversation's `Action` rows).
+Each submission freezes the draft into a `MinutesVersion`, which is never changed
+afterwards except for the leader's decision on it. The leader only ever reads versions,
+never the draft. `Minutes` moves between its states only through its methods, each of
+which sets the state together with the times and the decision that go with it.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..errors import Refused
 from ..extensions import db
 from ..timeutil import utcnow
+from .agenda import ITEM_NOTE_MAX, ITEM_TEXT_MAX
 from .conversations import Conversation
-from .people import User
 
-HEADING_MAX = 300
-BODY_MAX = 10_000
-ACTION_WHAT_MAX = 500
-RESPONSIBLE_NAME_MAX = 200
-GOAL_MAX = 300
+# A point starts from an agenda item: its text as heading, both parties' notes as body.
+HEADING_MAX = ITEM_TEXT_MAX
+BODY_MAX = 2 * ITEM_NOTE_MAX + 1000
 COMMENT_MAX = 2000
+NAME_MAX = 200
 
 # The minutes' states.
 DRAFT = "draft"
@@ -39,16 +41,6 @@ MINUTES_STATE_LABELS = {
     RETURNED: _l("Sent back"),
     APPROVED: _l("Approved"),
 }
-
-# What an update on an action records.
-PROGRESS = "progress"
-DONE = "done"
-REOPENED = "reopened"
-
-# Who is responsible for an action.
-EMPLOYEE = "employee"
-LEADER = "leader"
-OTHER = "other"
 
 
 class Minutes(db.Model):
@@ -66,19 +58,13 @@ class Minutes(db.Model):
     reopen_request_comment: Mapped[str] = mapped_column(Text, default="")
     reopened_at: Mapped[datetime | None]
 
-    conversation: Mapped[Conversation] = relationship(lazy="joined")
+    conversation: Mapped[Conversation] = relationship()
     points: Mapped[list[MinutesPoint]] = relationship(
         order_by="(MinutesPoint.position, MinutesPoint.id)", cascade="all, delete-orphan"
     )
     versions: Mapped[list[MinutesVersion]] = relationship(
         order_by="MinutesVersion.number", cascade="all, delete-orphan"
     )
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("state", DRAFT)
-        kwargs.setdefault("no_actions", False)
-        kwargs.setdefault("reopen_request_comment", "")
-        super().__init__(**kwargs)
 
     @property
     def state_label(self) -> str:
@@ -93,8 +79,82 @@ class Minutes(db.Model):
         return self.versions[-1] if self.versions else None
 
     @property
+    def previous_version(self) -> MinutesVersion | None:
+        return self.versions[-2] if len(self.versions) > 1 else None
+
+    @property
     def approved_version(self) -> MinutesVersion | None:
         return next((v for v in reversed(self.versions) if v.decision == APPROVED), None)
+
+    def check_editable(self) -> None:
+        """Refuse any change of the draft while it waits for approval or is approved."""
+        if self.state == SUBMITTED:
+            raise Refused(_l(
+                "The minutes have been sent for approval and cannot change now. Your text "
+                "was not saved; it is still in the field."
+            ))
+        if self.state == APPROVED:
+            raise Refused(_l(
+                "The minutes are approved and locked. Ask your leader to reopen them to "
+                "make changes. Your text was not saved; it is still in the field."
+            ))
+
+    # Moving between states --------------------------------------------------------------
+
+    def check_can_submit(self) -> None:
+        if self.state == SUBMITTED:
+            raise Refused(_l("The minutes are already sent for approval. Nothing was "
+                             "changed."))
+        self.check_editable()
+
+    def submit(self, content: dict, employee_name: str,
+               at: datetime | None = None) -> MinutesVersion:
+        """Freeze `content` as the next version, for the leader to decide on."""
+        self.check_can_submit()
+        version = MinutesVersion(
+            number=len(self.versions) + 1, content=content, submitted_at=at or utcnow(),
+            submitted_by_name=employee_name,
+        )
+        self.versions.append(version)
+        self.state = SUBMITTED
+        self.reopen_requested_at, self.reopen_request_comment = None, ""
+        return version
+
+    def decide(self, number: int | None, decision: str, leader_name: str,
+               comment: str = "", at: datetime | None = None) -> MinutesVersion:
+        """The leader's decision on the version they read (`number`): APPROVED locks the
+        minutes (R13); RETURNED sends them back to the employee with `comment`."""
+        if self.state != SUBMITTED:
+            raise Refused(_l(
+                "There is nothing to decide: the minutes are not waiting for approval."
+            ))
+        version = self.latest_version
+        if number != version.number:
+            raise Refused(_l(
+                "A newer version of the minutes has been submitted. Read it before you "
+                "decide."
+            ))
+        now = at or utcnow()
+        version.decision, version.decided_at = decision, now
+        version.decided_by_name, version.comment = leader_name, comment
+        self.state = decision
+        if decision == APPROVED and self.first_approved_at is None:
+            self.first_approved_at = now
+        return version
+
+    def ask_to_reopen(self, comment: str) -> None:
+        """The employee asks the leader to reopen approved minutes."""
+        if self.state != APPROVED:
+            raise Refused(_l("Only approved minutes need reopening."))
+        self.reopen_requested_at, self.reopen_request_comment = utcnow(), comment
+
+    def reopen(self) -> None:
+        """The leader reopens approved minutes; the next submission is a new version."""
+        if self.state != APPROVED:
+            raise Refused(_l("Only approved minutes can be reopened."))
+        self.state = DRAFT
+        self.reopened_at = utcnow()
+        self.reopen_requested_at, self.reopen_request_comment = None, ""
 
 
 class MinutesPoint(db.Model):
@@ -105,7 +165,7 @@ class MinutesPoint(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    heading: Mapped[str] = mapped_column(String(HEADING_MAX), default="")
+    heading: Mapped[str] = mapped_column(Text, default="")  # at most HEADING_MAX (forms)
     # Sanitised HTML (medsamtale.text.clean); never stored any other way.
     body: Mapped[str] = mapped_column(Text, default="")
 
@@ -122,79 +182,8 @@ class MinutesVersion(db.Model):
     # {"points": [{"heading", "body"}], "actions": [{...}], "no_actions": bool}
     content: Mapped[dict] = mapped_column(JSON)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
-    submitted_by_name: Mapped[str] = mapped_column(String(200))
-    decision: Mapped[str | None] = mapped_column(String(20))  # approved or returned
+    submitted_by_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    decision: Mapped[str | None] = mapped_column(String(20))  # APPROVED or RETURNED
     decided_at: Mapped[datetime | None]
-    decided_by_name: Mapped[str] = mapped_column(String(200), default="")
+    decided_by_name: Mapped[str] = mapped_column(String(NAME_MAX), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
-
-
-class Action(db.Model):
-    """An agreed action (tiltak): what, who is responsible, by when, for which goal."""
-
-    __tablename__ = "action"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"), index=True)
-    position: Mapped[int] = mapped_column(default=0)
-    what: Mapped[str] = mapped_column(String(ACTION_WHAT_MAX))
-    responsible: Mapped[str] = mapped_column(String(10))  # employee, leader or other
-    responsible_name: Mapped[str] = mapped_column(String(RESPONSIBLE_NAME_MAX), default="")
-    deadline: Mapped[date] = mapped_column(Date)
-    goal: Mapped[str] = mapped_column(String(GOAL_MAX), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    done_at: Mapped[datetime | None]
-    reminded_ahead_at: Mapped[datetime | None]
-    reminded_overdue_at: Mapped[datetime | None]
-
-    conversation: Mapped[Conversation] = relationship(lazy="joined")
-    updates: Mapped[list[ActionUpdate]] = relationship(
-        order_by="ActionUpdate.id", cascade="all, delete-orphan"
-    )
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("responsible_name", "")
-        kwargs.setdefault("goal", "")
-        super().__init__(**kwargs)
-
-    @property
-    def responsible_label(self) -> str:
-        """The responsible person's name."""
-        if self.responsible == EMPLOYEE:
-            return self.conversation.employee.name
-        if self.responsible == LEADER:
-            return self.conversation.leader.name
-        return self.responsible_name
-
-    @property
-    def is_done(self) -> bool:
-        return self.done_at is not None
-
-    def is_overdue(self, today: date) -> bool:
-        return not self.is_done and self.deadline < today
-
-    def as_content(self) -> dict:
-        """What a version of the minutes keeps of the action."""
-        return {
-            "what": self.what,
-            "responsible": self.responsible,
-            "responsible_name": self.responsible_label,
-            "deadline": self.deadline.isoformat(),
-            "goal": self.goal,
-        }
-
-
-class ActionUpdate(db.Model):
-    """A comment on an action by either party: progress, or why it was marked done, or why
-    it was opened again."""
-
-    __tablename__ = "action_update"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    action_id: Mapped[int] = mapped_column(ForeignKey("action.id"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    comment: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[str] = mapped_column(String(10), default=PROGRESS)  # progress/done/reopened
-
-    author: Mapped[User] = relationship(lazy="joined")

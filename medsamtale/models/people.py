@@ -49,9 +49,7 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    leader: Mapped[User | None] = relationship(
-        remote_side=[id], back_populates="reports", lazy="joined"
-    )
+    leader: Mapped[User | None] = relationship(remote_side=[id], back_populates="reports")
     reports: Mapped[list[User]] = relationship(back_populates="leader", order_by="User.name")
 
     @validates("email")

@@ -1,27 +1,30 @@
 """Preparation pages: the employee's ten-question picker and the leader's own preparation.
 
-Each change is saved at once. An htmx request gets the changed block of the page back (with
-status 409 and the reason when the change was refused); a plain form post is redirected
-back to the page, with the reason as a message.
+Each change is saved at once through make_change: an htmx request gets the changed block
+of the page back (with status 409 and the reason when the change was refused); a plain
+form post is redirected back to the page, with the reason as a message.
 """
 
 import re
+from functools import partial
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..conversations.views import apply_change, conversation_for, is_stale, stale_message
+from ..access import EMPLOYEE, LEADER, conversation_for
+from ..change import make_change, saved_status
 from ..extensions import db
-from ..htmx import is_partial, render
+from ..htmx import render
 from ..models import Pick, Question, Theme
 from ..models.conversations import MAX_PICKS
-from ..timeutil import utcnow
 from . import services
-from .services import PreparationRefused
+from .forms import NoteForm, TopicsForm
 
 bp = Blueprint("preparation", __name__, url_prefix="/prepare")
+
+QUERY_MAX = 100
 
 
 def _picks(conversation) -> list[Pick]:
@@ -55,22 +58,25 @@ def _menu(conversation, query: str) -> list[tuple[Theme, list[Question]]]:
     return menu
 
 
-def _employee_page(conversation_id: int, error: str | None = None, status: int = 200,
-                   block: str | None = None):
-    conversation = conversation_for("employee", conversation_id)
-    query = (request.values.get("q") or "").strip()[:100]
+def _query() -> str:
+    """The menu's filter; words beyond QUERY_MAX characters cannot narrow it further."""
+    return (request.values.get("q") or "").strip()[:QUERY_MAX]
+
+
+def _employee_page(conversation_id: int, outcome=None, block: str | None = None):
+    conversation = conversation_for(EMPLOYEE, conversation_id)
+    query = _query()
     picks = _picks(conversation)
     return render(
         "preparation/prepare.html",
         block,
-        status,
         conversation=conversation,
         picks=picks,
         picked={pick.question_id for pick in picks},
         menu=_menu(conversation, query),
         query=query,
         max_picks=MAX_PICKS,
-        error=error,
+        error=outcome.refused.message if outcome and outcome.refused else None,
     )
 
 
@@ -80,95 +86,87 @@ def prepare(conversation_id: int):
     return _employee_page(conversation_id, block="picker")
 
 
-def _employee_change(conversation_id: int, change, block: str = "picker"):
-    """Make one change for the employee; answer with the block, or redirect to the page."""
-    conversation = conversation_for("employee", conversation_id, lock=True)
-    error = None
-    try:
-        if is_stale(conversation):
-            raise PreparationRefused(stale_message())
-        change(conversation)
-    except PreparationRefused as refused:
-        db.session.rollback()
-        error = str(refused.message)
-    else:
-        db.session.commit()
-    if is_partial():
-        if block == "saved":
-            return render("preparation/prepare.html", "saved", 409 if error else 200,
-                          error=error, saved_at=utcnow())
-        return _employee_page(conversation_id, error, 409 if error else 200, block)
-    if error:
-        flash(error, "error")
-    return redirect(
-        url_for(".prepare", conversation_id=conversation_id, q=request.form.get("q") or None)
-        + _anchor()
+def _back(role: str, conversation_id: int) -> str:
+    """`role`'s page again, with the menu filtered as it was, at the place posted from."""
+    anchor = request.form.get("anchor", "")
+    return url_for(".prepare" if role == EMPLOYEE else ".leader",
+                   conversation_id=conversation_id, q=request.form.get("q") or None) + (
+        anchor if re.fullmatch(r"#[\w-]+", anchor) else "")
+
+
+def _picker_change(conversation_id: int, change, *args):
+    """One change of the picks, answered with the picker block for htmx."""
+    conversation = conversation_for(EMPLOYEE, conversation_id, lock=True)
+    return make_change(
+        change, conversation, *args, stale=conversation, back=_back(EMPLOYEE, conversation_id),
+        block=partial(_employee_page, conversation_id, block="picker"),
     )
 
 
-def _anchor() -> str:
-    """The posted place on the page to return to, such as "#pick-12", if it is one."""
-    anchor = request.form.get("anchor", "")
-    return anchor if re.fullmatch(r"#[\w-]+", anchor) else ""
+def _autosave(role: str, conversation_id: int, form, change, *args):
+    """One autosaved text of `role`'s preparation, answered with its saved status."""
+    conversation = conversation_for(role, conversation_id, lock=True)
+    return make_change(change, conversation, *args, stale=conversation, form=form,
+                       back=_back(role, conversation_id), block=saved_status(form))
+
+
+def _step(role: str, conversation_id: int, change, *args, done: str):
+    """A step of `role`'s preparation from a plain form; `done` is flashed, with the other
+    party's name for %(name)s."""
+    conversation = conversation_for(role, conversation_id, lock=True)
+    other = conversation.leader if role == EMPLOYEE else conversation.employee
+    return make_change(change, conversation, *args, stale=conversation,
+                       back=_back(role, conversation_id), done=done % {"name": other.name})
 
 
 @bp.route("/<int:conversation_id>/picks", methods=["POST"])
 def add_pick(conversation_id: int):
+    """Pick a question from the menu."""
     question_id = request.form.get("question_id", type=int)
-    return _employee_change(
-        conversation_id, lambda conversation: services.add_pick(conversation, question_id)
-    )
+    return _picker_change(conversation_id, services.add_pick, question_id)
 
 
 @bp.route("/<int:conversation_id>/picks/<int:pick_id>/remove", methods=["POST"])
 def remove_pick(conversation_id: int, pick_id: int):
-    return _employee_change(
-        conversation_id, lambda conversation: services.remove_pick(conversation, pick_id)
-    )
+    """Remove a question from the picks."""
+    return _picker_change(conversation_id, services.remove_pick, pick_id)
 
 
 @bp.route("/<int:conversation_id>/picks/<int:pick_id>/move", methods=["POST"])
 def move_pick(conversation_id: int, pick_id: int):
+    """Move a pick one place up or down."""
     step = request.form.get("step", 0, type=int)
-    return _employee_change(
-        conversation_id, lambda conversation: services.move_pick(conversation, pick_id, step)
-    )
+    return _picker_change(conversation_id, services.move_pick, pick_id, step)
 
 
 @bp.route("/<int:conversation_id>/picks/<int:pick_id>/note", methods=["POST"])
 def employee_note(conversation_id: int, pick_id: int):
-    note = request.form.get("note", "")
-    return _employee_change(
-        conversation_id,
-        lambda conversation: services.save_employee_note(conversation, pick_id, note),
-        block="saved",
-    )
+    """Save the employee's own note on a picked question."""
+    form = NoteForm()
+    return _autosave(EMPLOYEE, conversation_id, form, services.save_employee_note, pick_id,
+                     form.note.data)
 
 
 @bp.route("/<int:conversation_id>/topics", methods=["POST"])
 def employee_topics(conversation_id: int):
-    topics = request.form.get("topics", "")
-    return _employee_change(
-        conversation_id,
-        lambda conversation: services.save_employee_topics(conversation, topics),
-        block="saved",
-    )
+    """Save the other things the employee wants to raise."""
+    form = TopicsForm()
+    return _autosave(EMPLOYEE, conversation_id, form, services.save_employee_topics,
+                     form.topics.data)
 
 
 @bp.route("/<int:conversation_id>/ready", methods=["POST"])
 def employee_ready(conversation_id: int):
-    conversation = conversation_for("employee", conversation_id, lock=True)
-    apply_change(conversation, services.mark_employee_ready,
-                      _("Ready. %(name)s has been told.", name=conversation.leader.name))
-    return redirect(url_for(".prepare", conversation_id=conversation_id))
+    """Say the preparation is ready: the leader is told and sees the picks."""
+    return _step(EMPLOYEE, conversation_id, services.mark_employee_ready,
+                 done=_("Ready. %(name)s has been told."))
 
 
 @bp.route("/<int:conversation_id>/reopen", methods=["POST"])
 def employee_reopen(conversation_id: int):
-    conversation = conversation_for("employee", conversation_id, lock=True)
-    apply_change(conversation, services.reopen_employee_preparation,
-                      _("Your preparation is open for changes again."))
-    return redirect(url_for(".prepare", conversation_id=conversation_id))
+    """Open a ready preparation again for changes; the leader no longer sees the picks."""
+    return _step(EMPLOYEE, conversation_id, services.reopen_employee_preparation,
+                 done=_("Your preparation is open for changes again."))
 
 
 # The leader's preparation ---------------------------------------------------------------------
@@ -177,52 +175,30 @@ def employee_reopen(conversation_id: int):
 @bp.route("/<int:conversation_id>/leader")
 def leader(conversation_id: int):
     """The leader's notes per picked question (once the employee is ready) and own topics."""
-    conversation = conversation_for("leader", conversation_id)
+    conversation = conversation_for(LEADER, conversation_id)
     picks = _picks(conversation) if conversation.leader_may_see_picks else []
     return render("preparation/leader.html", conversation=conversation, picks=picks)
 
 
-def _leader_change(conversation_id: int, change, block: str = "saved"):
-    conversation = conversation_for("leader", conversation_id, lock=True)
-    error = None
-    try:
-        change(conversation)
-    except PreparationRefused as refused:
-        db.session.rollback()
-        error = str(refused.message)
-    else:
-        db.session.commit()
-    if is_partial():
-        return render("preparation/prepare.html", block, 409 if error else 200,
-                      error=error, saved_at=utcnow())
-    if error:
-        flash(error, "error")
-    return redirect(url_for(".leader", conversation_id=conversation_id))
-
-
 @bp.route("/<int:conversation_id>/leader/picks/<int:pick_id>/note", methods=["POST"])
 def leader_note(conversation_id: int, pick_id: int):
-    note = request.form.get("note", "")
-    return _leader_change(
-        conversation_id, lambda conversation: services.save_leader_note(conversation, pick_id, note)
-    )
+    """Save the leader's own note on one of the employee's questions."""
+    form = NoteForm()
+    return _autosave(LEADER, conversation_id, form, services.save_leader_note, pick_id,
+                     form.note.data)
 
 
 @bp.route("/<int:conversation_id>/leader/topics", methods=["POST"])
 def leader_topics(conversation_id: int):
-    topics = request.form.get("topics", "")
-    return _leader_change(
-        conversation_id, lambda conversation: services.save_leader_topics(conversation, topics)
-    )
+    """Save the leader's own topics."""
+    form = TopicsForm()
+    return _autosave(LEADER, conversation_id, form, services.save_leader_topics,
+                     form.topics.data)
 
 
 @bp.route("/<int:conversation_id>/leader/ready", methods=["POST"])
 def leader_ready(conversation_id: int):
-    conversation = conversation_for("leader", conversation_id, lock=True)
+    """Mark the leader as prepared (no more reminders), or not after all."""
     ready = request.form.get("ready") != "0"
-    apply_change(
-        conversation,
-        lambda c: services.mark_leader_ready(c, ready),
-        _("Marked as prepared.") if ready else _("Your preparation is open again."),
-    )
-    return redirect(url_for(".leader", conversation_id=conversation_id))
+    return _step(LEADER, conversation_id, services.mark_leader_ready, ready,
+                 done=_("Marked as prepared.") if ready else _("Your preparation is open again."))

@@ -1,24 +1,47 @@
+"""The question bank's forms: a theme, and a question with its follow-up prompts."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
-from ..models.questions import PROMPT_MAX, PROMPTS_PER_QUESTION, QUESTION_MAX, THEME_NAME_MAX
+from ..forms import at_most, strip
+from ..models.questions import (
+    PROMPT_MAX,
+    PROMPTS_PER_QUESTION,
+    QUESTION_MAX,
+    THEME_DESCRIPTION_MAX,
+    THEME_NAME_MAX,
+)
+from .services import salary_theme_taken
 
 
 class ThemeForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=THEME_NAME_MAX)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=1000)])
+    """A theme of question set `set_id`; `theme_id` is the theme changed (None: new)."""
+
+    name = StringField(_l("Name"), filters=[strip],
+                       validators=[DataRequired(), at_most(THEME_NAME_MAX)])
+    description = TextAreaField(_l("Description"), filters=[strip],
+                                validators=[at_most(THEME_DESCRIPTION_MAX)])
     is_salary = BooleanField(
         _l("Salary and conditions"),
         description=_l("Always placed last in the conversation (or taken in a separate meeting)."),
     )
 
+    def __init__(self, *args, set_id: int, theme_id: int | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_id, self.theme_id = set_id, theme_id
+
+    def validate_is_salary(self, field):
+        """Rule R8: one salary theme per set, always last."""
+        if field.data and salary_theme_taken(self.set_id, self.theme_id):
+            raise ValidationError(_l("This question set already has a salary theme."))
+
 
 class QuestionForm(FlaskForm):
     theme_id = SelectField(_l("Theme"), coerce=int)
     text = TextAreaField(
-        _l("Question"), validators=[DataRequired(), Length(max=QUESTION_MAX)],
+        _l("Question"), filters=[strip], validators=[DataRequired(), at_most(QUESTION_MAX)],
         description=_l("Ask an open question."),
     )
     prompts = TextAreaField(

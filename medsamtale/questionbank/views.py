@@ -1,17 +1,19 @@
 """The HR admin's question bank: themes, questions, follow-up prompts, order, retire, restore."""
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+import re
+
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..change import Page, make_change
 from ..extensions import db
-from ..htmx import is_partial, render
+from ..htmx import render
 from ..models import Question, QuestionSet, Theme
-from ..models.questions import next_position, swap_positions
 from ..roles import hr_admin_required
+from . import services
 from .forms import QuestionForm, ThemeForm
-from .services import salary_theme_taken
 
 bp = Blueprint("questionbank", __name__, url_prefix="/admin/questions")
 
@@ -34,11 +36,20 @@ def _bank():
     ).all()
 
 
-def _show_bank():
-    """After a change: the bank block for htmx, a redirect to the whole page otherwise."""
-    if is_partial():
-        return render("questionbank/index.html", "bank", question_sets=_bank())
-    return redirect(url_for("questionbank.index") + request.form.get("anchor", ""))
+def _bank_change(change, *args):
+    """A change from the bank's page: htmx gets the bank block, a plain post the page again
+    at the place it came from."""
+    anchor = request.form.get("anchor", "")
+    return make_change(
+        change, *args,
+        back=url_for(".index") + (anchor if re.fullmatch(r"#[\w-]+", anchor) else ""),
+        block=Page("questionbank/index.html", "bank", question_sets=_bank),
+    )
+
+
+def _anchored(kind: str):
+    """Back to the bank at the theme or question just saved."""
+    return lambda item: url_for(".index", _anchor=f"{kind}-{item.id}")
 
 
 @bp.route("/")
@@ -51,54 +62,33 @@ def index():
 def new_theme(set_id: int):
     """Add a theme to a question set."""
     question_set = db.get_or_404(QuestionSet, set_id)
-    form = ThemeForm()
-    if form.validate_on_submit() and _theme_rules_hold(set_id, None, form):
-        theme = Theme(position=next_position(Theme.position, Theme.question_set_id == set_id))
-        form.populate_obj(theme)
-        theme.question_set = question_set
-        # SQLAlchemy 2.0 no longer cascades a new object into the session through a backref,
-        # so without this add the theme would silently not be saved.
-        db.session.add(theme)
-        db.session.commit()
-        flash(_("The theme “%(name)s” is added.", name=theme.name), "success")
-        return redirect(url_for("questionbank.index", _anchor=f"theme-{theme.id}"))
-    status = 422 if form.is_submitted() else 200
-    return render("questionbank/theme_form.html", form=form, theme=None,
-                  question_set=question_set, status=status)
+    form = ThemeForm(set_id=set_id, theme_id=None)
+    return make_change(
+        services.save_theme, Theme(), question_set, form, form=form, back=_anchored("theme"),
+        done=lambda theme: _("The theme “%(name)s” is added.", name=theme.name),
+        page=Page("questionbank/theme_form.html", form=form, theme=None,
+                  question_set=question_set),
+    )
 
 
 @bp.route("/themes/<int:theme_id>", methods=["GET", "POST"])
 def edit_theme(theme_id: int):
     """Rename or describe a theme, or mark it as the salary theme."""
     theme = db.get_or_404(Theme, theme_id)
-    form = ThemeForm(obj=theme)
-    if form.validate_on_submit() and _theme_rules_hold(theme.question_set_id, theme.id, form):
-        form.populate_obj(theme)
-        db.session.commit()
-        flash(_("The theme “%(name)s” is saved.", name=theme.name), "success")
-        return redirect(url_for("questionbank.index", _anchor=f"theme-{theme.id}"))
-    status = 422 if form.is_submitted() else 200
-    return render("questionbank/theme_form.html", form=form, theme=theme,
-                  question_set=theme.question_set, status=status)
-
-
-def _theme_rules_hold(set_id: int, theme_id: int | None, form: ThemeForm) -> bool:
-    if form.is_salary.data and salary_theme_taken(set_id, theme_id):
-        form.is_salary.errors.append(_("This question set already has a salary theme."))
-        return False
-    return True
+    form = ThemeForm(obj=theme, set_id=theme.question_set_id, theme_id=theme.id)
+    return make_change(
+        services.save_theme, theme, theme.question_set, form, form=form,
+        back=_anchored("theme"),
+        done=lambda saved: _("The theme “%(name)s” is saved.", name=saved.name),
+        page=Page("questionbank/theme_form.html", form=form, theme=theme,
+                  question_set=theme.question_set),
+    )
 
 
 @bp.route("/themes/<int:theme_id>/move", methods=["POST"])
 def move_theme(theme_id: int):
     """Move a theme up or down within its set."""
-    theme = db.get_or_404(Theme, theme_id)
-    # The salary theme is always last (R8): move only among themes of the same kind, so
-    # the salary theme and the theme just before it never trade places without effect.
-    same_kind = [t for t in theme.question_set.themes if t.is_salary == theme.is_salary]
-    swap_positions(same_kind, theme, _step())
-    db.session.commit()
-    return _show_bank()
+    return _bank_change(services.move_theme, db.get_or_404(Theme, theme_id), _step())
 
 
 @bp.route("/<any(themes, questions):kind>/<int:item_id>/<any(retire, restore):action>",
@@ -107,77 +97,42 @@ def set_retired(kind: str, item_id: int, action: str):
     """Retire a theme or question (no longer offered, never deleted, so older conversations
     keep its text), or restore it."""
     item = db.get_or_404(Theme if kind == "themes" else Question, item_id)
-    if action == "retire":
-        item.retire()
-    else:
-        item.restore()
-    db.session.commit()
-    return _show_bank()
+    return _bank_change(services.set_retired, item, action == "retire")
 
 
 @bp.route("/themes/<int:theme_id>/questions/new", methods=["GET", "POST"])
 def new_question(theme_id: int):
     """Add a question with its follow-up prompts to a theme."""
     theme = db.get_or_404(Theme, theme_id)
-    form = _question_form(theme, None)
-    if form.validate_on_submit():
-        chosen = _chosen_theme(form, theme)
-        position = next_position(Question.position, Question.theme_id == chosen.id)
-        question = Question(text=form.text.data.strip(), position=position, theme=chosen)
-        question.replace_prompts(form.prompt_lines)
-        # Added explicitly: setting `theme` does not put a new object in the session (SA 2.0).
-        db.session.add(question)
-        db.session.commit()
-        flash(_("The question is added."), "success")
-        return redirect(url_for("questionbank.index", _anchor=f"question-{question.id}"))
-    status = 422 if form.is_submitted() else 200
-    return render("questionbank/question_form.html", form=form, theme=theme, question=None,
-                  status=status)
+    return _question_page(theme, Question())
 
 
 @bp.route("/questions/<int:question_id>", methods=["GET", "POST"])
 def edit_question(question_id: int):
     """Change a question's text, theme or follow-up prompts."""
     question = db.get_or_404(Question, question_id)
-    form = _question_form(question.theme, question)
-    if form.validate_on_submit():
-        new_theme = _chosen_theme(form, question.theme)
-        if new_theme is not question.theme:
-            position = next_position(Question.position, Question.theme_id == new_theme.id)
-            question.theme, question.position = new_theme, position
-        question.text = form.text.data.strip()
-        question.replace_prompts(form.prompt_lines)
-        db.session.commit()
-        flash(_("The question is saved."), "success")
-        return redirect(url_for("questionbank.index", _anchor=f"question-{question.id}"))
-    status = 422 if form.is_submitted() else 200
-    return render("questionbank/question_form.html", form=form, theme=question.theme,
-                  question=question, status=status)
+    return _question_page(question.theme, question)
 
 
-def _question_form(theme: Theme, question: Question | None) -> QuestionForm:
-    form = QuestionForm(obj=question)
+def _question_page(theme: Theme, question: Question):
+    new = question.id is None
+    form = QuestionForm(obj=None if new else question)
     form.theme_id.choices = [(t.id, t.name) for t in theme.question_set.themes]
     if not form.is_submitted():
         form.theme_id.data = theme.id
-        if question is not None:
-            form.prompts.data = "\n".join(p.text for p in question.prompts)
-    return form
-
-
-def _chosen_theme(form: QuestionForm, fallback: Theme) -> Theme:
-    theme = db.session.get(Theme, form.theme_id.data)
-    # SelectField already refuses ids outside the choices, which are this set's themes.
-    return theme or fallback
+        form.prompts.data = "\n".join(p.text for p in question.prompts)
+    return make_change(
+        services.save_question, question, theme, form, form=form, back=_anchored("question"),
+        done=_("The question is added.") if new else _("The question is saved."),
+        page=Page("questionbank/question_form.html", form=form, theme=theme,
+                  question=None if new else question),
+    )
 
 
 @bp.route("/questions/<int:question_id>/move", methods=["POST"])
 def move_question(question_id: int):
     """Move a question up or down within its theme."""
-    question = db.get_or_404(Question, question_id)
-    swap_positions(question.theme.questions, question, _step())
-    db.session.commit()
-    return _show_bank()
+    return _bank_change(services.move_question, db.get_or_404(Question, question_id), _step())
 
 
 def _step() -> int:

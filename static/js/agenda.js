@@ -11,7 +11,7 @@
   var list = document.getElementById("agenda-items");
   var errorBox = document.getElementById("agenda-error");
   var version = parseInt(root.dataset.version, 10);
-  var SAVE_DELAY = 300;
+  var SAVE_DELAY = parseInt(root.dataset.autosaveDelay, 10);
   var POLL_MS = 500;
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   root.classList.add("live");  // texts save themselves; the Save buttons are for no-JS
@@ -120,8 +120,12 @@
           return;
         }
         return response.text().then(function (html) {
-          if (response.status === 409) showMerge(field, html);
-          else showError(html);
+          // A conflict brings both texts; any other refusal comes for the alert region.
+          if (response.status === 409 && !response.headers.get("HX-Retarget")) {
+            showMerge(field, html);
+          } else {
+            showError(html);
+          }
         });
       })
       .catch(function () { status(form, "…"); field._again = true; })

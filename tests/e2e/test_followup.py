@@ -19,8 +19,7 @@ from playwright.sync_api import expect
 
 from medsamtale.extensions import db
 from medsamtale.models import Action, ActionUpdate, Minutes, MinutesPoint
-from medsamtale.timeutil import utcnow
-from tests.conftest import EMAILS, agree_actions
+from tests.conftest import EMAILS, agree_actions, approve_minutes
 from tests.e2e.test_browser import log_in
 
 pytestmark = pytest.mark.e2e
@@ -36,11 +35,6 @@ DONE = "Kurset er fullført med bestått eksamen."
 
 
 # Set-up --------------------------------------------------------------------------------------
-
-
-def lock(minutes):
-    minutes.state = "approved"
-    minutes.first_approved_at = utcnow()
 
 
 # Helpers -------------------------------------------------------------------------------------
@@ -198,7 +192,8 @@ def test_a_refused_edit_of_locked_minutes_keeps_what_was_typed(app, contexts, li
     # Meanwhile the minutes are approved and locked.
     with app.app_context():
         stored_body = db.session.get(MinutesPoint, point_id).body
-        lock(db.session.scalar(sa.select(Minutes).where(Minutes.conversation_id == held)))
+        approve_minutes(db.session.scalar(
+            sa.select(Minutes).where(Minutes.conversation_id == held)))
         db.session.commit()
 
     # Anne adds to the point; the autosave is refused and her text stays in the field.

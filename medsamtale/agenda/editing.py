@@ -1,0 +1,152 @@
+"""Changing the agenda during the meeting, by both parties at once, with no change ever
+lost: texts are saved on the version they were typed on, items are added, removed, marked
+discussed and reordered (salary and conditions stay last, R8).
+
+Every change raises the agenda version (live.bump) and stamps the changed items with it.
+The texts come validated from the forms (agenda.forms).
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from ..errors import Refused
+from ..extensions import db
+from ..models import AgendaItem, Conversation
+from ..models.agenda import ADDED, TEXT_FIELDS
+from ..models.conversations import IN_PROGRESS
+from .live import bump
+
+
+class Conflict(Refused):
+    """A save typed on an older version of a text than the one stored: the person sees
+    both texts and chooses. Nothing is overwritten unseen."""
+
+    def __init__(self, item: AgendaItem, field: str, yours: str):
+        super().__init__(_l("Someone else changed this text while you were writing."))
+        self.item, self.field, self.yours = item, field, yours
+
+
+def check_in_progress(conversation: Conversation) -> None:
+    if conversation.state != IN_PROGRESS:
+        raise Refused(_l("The meeting is not in progress, so the agenda cannot change."))
+
+
+def live_items(conversation: Conversation) -> list[AgendaItem]:
+    """The agenda's items in order, without the removed ones."""
+    return db.session.scalars(
+        select(AgendaItem)
+        .where(AgendaItem.conversation_id == conversation.id, AgendaItem.removed.is_(False))
+        .order_by(AgendaItem.position, AgendaItem.id)
+        .options(selectinload(AgendaItem.action))
+    ).all()
+
+
+def _item(conversation: Conversation, item_id: int | None) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id) if item_id else None
+    if item is None or item.conversation_id != conversation.id:
+        raise Refused(_l("That item is not on this agenda."))
+    if item.removed:
+        raise Refused(_l("That item has been removed from the agenda."))
+    return item
+
+
+def save_text(
+    conversation: Conversation, item_id: int, field: str, value: str, base_version: int
+) -> int:
+    """Save one text typed on `base_version`; return the text's new version.
+
+    Raises Conflict when the stored text has moved on since `base_version` and differs from
+    `value`.
+    """
+    check_in_progress(conversation)
+    if field not in TEXT_FIELDS:
+        raise Refused(_l("That is not a text of an agenda item."))
+    item = _item(conversation, item_id)
+    current = item.version_of(field)
+    if base_version < 1 or base_version > current:
+        raise Refused(_l("The version sent with the text is not one this text has had."))
+    if getattr(item, field) == value:
+        return current
+    version = bump(conversation)
+    column = getattr(AgendaItem, f"{field}_version")
+    saved = db.session.execute(
+        update(AgendaItem)
+        .where(AgendaItem.id == item.id, column == base_version, AgendaItem.removed.is_(False))
+        .values({field: value, column: column + 1, "changed_in": version})
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if saved != 1:
+        db.session.refresh(item)
+        raise Conflict(item, field, value)
+    return base_version + 1
+
+
+def add_item(conversation: Conversation, text: str) -> AgendaItem:
+    check_in_progress(conversation)
+    version = bump(conversation)
+    items = live_items(conversation)
+    # Added items go after everything but salary and conditions (R8).
+    position = max((i.position for i in items if not i.is_salary), default=-1) + 1
+    for later in items:
+        if later.position >= position:
+            later.position += 1
+            later.changed_in = version
+    item = AgendaItem(conversation_id=conversation.id, section=ADDED, text=text,
+                      position=position, changed_in=version)
+    db.session.add(item)
+    return item
+
+
+def remove_item(conversation: Conversation, item_id: int) -> None:
+    check_in_progress(conversation)
+    item = _item(conversation, item_id)
+    item.removed = True
+    item.changed_in = bump(conversation)
+
+
+def set_discussed(conversation: Conversation, item_id: int, discussed: bool) -> None:
+    check_in_progress(conversation)
+    item = _item(conversation, item_id)
+    item.discussed = discussed
+    item.changed_in = bump(conversation)
+
+
+def move_item(conversation: Conversation, item_id: int, step: int) -> None:
+    """Swap with the neighbour; salary and conditions stay below everything else (R8)."""
+    check_in_progress(conversation)
+    item = _item(conversation, item_id)
+    items = live_items(conversation)
+    index = items.index(item)
+    other = index + step
+    if step not in (-1, 1) or not 0 <= other < len(items):
+        raise Refused(_l("That item cannot move further."))
+    if items[other].is_salary != item.is_salary:
+        raise Refused(_l("Salary and conditions stay last on the agenda."))
+    items[index], items[other] = items[other], items[index]
+    _renumber(conversation, items)
+
+
+def reorder(conversation: Conversation, item_ids: list[int]) -> None:
+    """Put the agenda in the given order, which must name exactly its items."""
+    check_in_progress(conversation)
+    items = live_items(conversation)
+    if sorted(item_ids) != sorted(i.id for i in items):
+        raise Refused(_l("The new order must list exactly the items of this agenda."))
+    by_id = {i.id: i for i in items}
+    ordered = [by_id[i] for i in item_ids]
+    first_salary = next((n for n, i in enumerate(ordered) if i.is_salary), len(ordered))
+    if any(not i.is_salary for i in ordered[first_salary:]):
+        raise Refused(_l("Salary and conditions stay last on the agenda."))
+    _renumber(conversation, ordered)
+
+
+def _renumber(conversation: Conversation, ordered: list[AgendaItem]) -> None:
+    """Give the items their places in `ordered`, stamping those that moved."""
+    version = bump(conversation)
+    for position, each in enumerate(ordered):
+        if each.position != position:
+            each.position = position
+            each.changed_in = version

@@ -1,0 +1,10 @@
+"""Absolute links for what leaves the app (emails, calendar files), built on PUBLIC_BASE_URL."""
+
+from flask import current_app
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link built on PUBLIC_BASE_URL rather than on a request, so it works in
+    the outbox worker and other commands too."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["PUBLIC_BASE_URL"] + path
