@@ -48,10 +48,6 @@ def held_conversation_for(role: str, conversation_id: int, *, lock: bool = False
     return conversation
 
 
-def is_party(conversation: Conversation) -> bool:
-    return current_user.id in (conversation.employee_id, conversation.leader_id)
-
-
 def is_employee(conversation: Conversation) -> bool:
     return conversation.employee_id == current_user.id
 

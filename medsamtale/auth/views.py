@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..change import Page, make_change
+from ..errors import error_page
 from ..extensions import limiter
 from ..htmx import render
 from ..models import PasswordToken, User
@@ -63,6 +64,8 @@ def login():
 @bp.errorhandler(429)
 def too_many_attempts(_error):
     """Answer a throttled login with the login page and a clear message."""
+    if request.endpoint != "auth.login":
+        return error_page(429)
     form = LoginForm(formdata=None)
     form.form_errors.append(
         _("Too many failed attempts. Wait a few minutes, or reset your password.")
