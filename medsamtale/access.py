@@ -1,5 +1,5 @@
 """Who may see what: a conversation belongs to its leader and its employee, and nobody
-else reads it (not another leader, not the HR admin). Every view that shows or changes a
+else reads it, not another leader, not the HR admin (R9, docs/rules.md). Every view that shows or changes a
 conversation finds it through `conversation_for`.
 
 Also here: the check that a form was not opened on an older state of the conversation.
@@ -11,11 +11,9 @@ from flask_login import current_user
 
 from .extensions import db
 from .models import Conversation
-from .models.conversations import HELD
+from .models.conversations import EMPLOYEE, HELD, LEADER
 
-LEADER = "leader"
-EMPLOYEE = "employee"
-PARTY = "party"
+PARTY = "party"  # either of the two
 
 
 def conversation_for(role: str, conversation_id: int, *, lock: bool = False) -> Conversation:

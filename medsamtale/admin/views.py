@@ -45,8 +45,8 @@ def new_user():
     return make_change(
         services.save_user, User(), form, form=form, back=url_for(".users"),
         page=Page("admin/user_form.html", form=form, user=None),
-        done=lambda user: _("%(name)s was added and has been sent a link to choose a password.",
-                            name=user.name),
+        done=_("%(name)s was added and has been sent a link to choose a password.",
+               name=form.name.data),
     )
 
 
@@ -58,7 +58,7 @@ def edit_user(user_id: int):
     return make_change(
         services.save_user, user, form, form=form, back=url_for(".users"),
         page=Page("admin/user_form.html", form=form, user=user),
-        done=lambda saved: _("Changes to %(name)s are saved.", name=saved.name),
+        done=_("Changes to %(name)s are saved.", name=form.name.data),
     )
 
 

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -74,38 +75,25 @@ def edit(conversation_id: int):
     )
 
 
-def _leader_step(conversation_id: int, change, done: str):
-    """One of the leader's steps from the conversation's page; back to it."""
+# The leader's steps from the conversation's page: what each does, and what it says then.
+LEADER_STEPS = {
+    "send": (services.send_invitation, _l("The invitation has been sent to %(name)s.")),
+    "cancel": (services.cancel, _l("The conversation is cancelled.")),
+    "keep-time": (services.keep_time, _l("%(name)s has been told the time stands.")),
+    "use-proposed-time": (services.use_proposed_time,
+                          _l("Moved. %(name)s has been sent the new time.")),
+}
+
+
+@bp.route('/<int:conversation_id>/<any(send, cancel, "keep-time", "use-proposed-time"):step>',
+          methods=["POST"])
+def leader_step(conversation_id: int, step: str):
+    """Send the invitation, cancel the conversation, keep the planned time the employee
+    asked to move, or move to the time they proposed."""
+    change, done = LEADER_STEPS[step]
     conversation = conversation_for(LEADER, conversation_id, lock=True)
     return make_change(change, conversation, stale=conversation, back=_show(conversation),
-                       done=done % {"name": conversation.employee.name})
-
-
-@bp.route("/<int:conversation_id>/send", methods=["POST"])
-def send(conversation_id: int):
-    """Send the invitation, with its calendar file, to the employee."""
-    return _leader_step(conversation_id, services.send_invitation,
-                        _("The invitation has been sent to %(name)s."))
-
-
-@bp.route("/<int:conversation_id>/cancel", methods=["POST"])
-def cancel(conversation_id: int):
-    """Cancel the conversation; a sent invitation is cancelled in the calendar too."""
-    return _leader_step(conversation_id, services.cancel, _("The conversation is cancelled."))
-
-
-@bp.route("/<int:conversation_id>/keep-time", methods=["POST"])
-def keep_time(conversation_id: int):
-    """Keep the planned time that the employee proposed to move."""
-    return _leader_step(conversation_id, services.keep_time,
-                        _("%(name)s has been told the time stands."))
-
-
-@bp.route("/<int:conversation_id>/use-proposed-time", methods=["POST"])
-def use_proposed_time(conversation_id: int):
-    """Move the conversation to the time the employee proposed."""
-    return _leader_step(conversation_id, services.use_proposed_time,
-                        _("Moved. %(name)s has been sent the new time."))
+                       done=str(done) % {"name": conversation.employee.name})
 
 
 @bp.route("/<int:conversation_id>/respond", methods=["GET", "POST"])

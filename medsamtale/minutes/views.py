@@ -9,7 +9,7 @@ refusal in #minutes-error, so what was typed stays), plain posts with a redirect
 from functools import partial
 
 from flask import Blueprint, abort, request, url_for
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import flow
@@ -146,58 +146,41 @@ def no_actions(conversation_id: int):
 # Submitting and deciding -------------------------------------------------------------------------
 
 
-def _decide(role: str, conversation_id: int, change, *args, done: str, form=None):
-    """One step of the approval from a plain form, back to the page with `done` flashed
-    (the other party's name for %(name)s); a comment `form` that fails comes back on the
-    page, with what was typed."""
+# The steps of the approval: who takes each, what it does, whether it carries the number
+# of the version decided on and a comment, and what it says then (%(name)s: the other).
+DECISIONS = {
+    "submit": (EMPLOYEE, approval.submit, False, False,
+               _l("The minutes have been sent to %(name)s for approval.")),
+    "ask-reopen": (EMPLOYEE, approval.request_reopen, False, True,
+                   _l("%(name)s has been asked to reopen the minutes.")),
+    "approve": (LEADER, approval.approve, True, False,
+                _l("The minutes are approved. %(name)s has been told.")),
+    "send-back": (LEADER, approval.send_back, True, True,
+                  _l("The minutes have been sent back to %(name)s.")),
+    "reopen": (LEADER, approval.reopen, False, False,
+               _l("The minutes are open again. %(name)s has been told.")),
+}
+
+
+@bp.route('/<int:conversation_id>/<any(submit, "ask-reopen", approve, "send-back", reopen):step>',
+          methods=["POST"])
+def decide(conversation_id: int, step: str):
+    """The employee submits the draft or asks to reopen approved minutes; the leader
+    approves the version they read, sends it back with a comment, or reopens the minutes.
+    A comment that is missing brings the page back with the error, and what was typed."""
+    role, change, numbered, commented, done = DECISIONS[step]
     conversation = held_conversation_for(role, conversation_id, lock=True)
     minutes = drafting.minutes_of(conversation)
+    form = CommentForm() if commented else None
+    args = [request.form.get("number", type=int)] if numbered else []
+    if form is not None:
+        args.append(form.comment.data)
     other = conversation.leader if role == EMPLOYEE else conversation.employee
-
-    def page(_outcome):
-        return _page(conversation, minutes, comment_form=form)
-
-    return make_change(change, minutes, *args, form=form, back=_back(conversation_id),
-                       done=done % {"name": other.name}, page=page)
-
-
-@bp.route("/<int:conversation_id>/submit", methods=["POST"])
-def submit(conversation_id: int):
-    """The employee submits the draft for approval, as a new version."""
-    return _decide(EMPLOYEE, conversation_id, approval.submit,
-                   done=_("The minutes have been sent to %(name)s for approval."))
-
-
-@bp.route("/<int:conversation_id>/ask-reopen", methods=["POST"])
-def ask_reopen(conversation_id: int):
-    """The employee asks the leader to reopen approved minutes, saying why."""
-    form = CommentForm()
-    return _decide(EMPLOYEE, conversation_id, approval.request_reopen, form.comment.data,
-                   form=form, done=_("%(name)s has been asked to reopen the minutes."))
-
-
-@bp.route("/<int:conversation_id>/approve", methods=["POST"])
-def approve(conversation_id: int):
-    """The leader approves the version they read."""
-    return _decide(LEADER, conversation_id, approval.approve,
-                   request.form.get("number", type=int),
-                   done=_("The minutes are approved. %(name)s has been told."))
-
-
-@bp.route("/<int:conversation_id>/send-back", methods=["POST"])
-def send_back(conversation_id: int):
-    """The leader sends the version they read back, with a comment."""
-    form = CommentForm()
-    return _decide(LEADER, conversation_id, approval.send_back,
-                   request.form.get("number", type=int), form.comment.data, form=form,
-                   done=_("The minutes have been sent back to %(name)s."))
-
-
-@bp.route("/<int:conversation_id>/reopen", methods=["POST"])
-def reopen(conversation_id: int):
-    """The leader reopens approved minutes for the employee to change."""
-    return _decide(LEADER, conversation_id, approval.reopen,
-                   done=_("The minutes are open again. %(name)s has been told."))
+    return make_change(
+        change, minutes, *args, form=form, back=_back(conversation_id),
+        done=str(done) % {"name": other.name},
+        page=lambda _outcome: _page(conversation, minutes, comment_form=form),
+    )
 
 
 # Versions, print and PDF -------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,7 +21,8 @@ from .followup import ACTION_WHAT_MAX, Action
 ITEM_TEXT_MAX = ACTION_WHAT_MAX  # a follow-up item repeats an agreed action
 ITEM_NOTE_MAX = 5000
 
-# Sections, in the order they are built (R7, R5, R4, R8).
+# Sections, in the order they are built (R7, R5, R4, R8); their names are in
+# templates/agenda/_item.html.
 FOLLOW_UP = "follow_up"
 QUESTION = "question"
 EMPLOYEE_TOPIC = "employee_topic"
@@ -30,14 +30,6 @@ LEADER_TOPIC = "leader_topic"
 ADDED = "added"
 SALARY = "salary"
 
-SECTION_LABELS = {
-    FOLLOW_UP: _l("Follow-up from the last conversation"),
-    QUESTION: _l("The employee's question"),
-    EMPLOYEE_TOPIC: _l("The employee's topic"),
-    LEADER_TOPIC: _l("The leader's topic"),
-    ADDED: _l("Added in the meeting"),
-    SALARY: _l("Salary and conditions"),
-}
 
 # The texts of an item that both parties edit, each with its own version column.
 TEXT_FIELDS = {
@@ -76,10 +68,6 @@ class AgendaItem(db.Model):
     action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"))
 
     action: Mapped[Action | None] = relationship()
-
-    @property
-    def section_label(self) -> str:
-        return str(SECTION_LABELS[self.section])
 
     @property
     def prompt_list(self) -> list[str]:

@@ -29,6 +29,10 @@ DURATION_MAX = 240
 DEFAULT_DURATION = 90
 NOTICE_DAYS = 14  # rule R2
 
+# The two parties of a conversation.
+EMPLOYEE = "employee"
+LEADER = "leader"
+
 PLANNED = "planned"
 INVITED = "invited"
 TIME_PROPOSED = "time_proposed"

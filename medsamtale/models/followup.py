@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
-from .conversations import Conversation
+from .conversations import EMPLOYEE, LEADER, Conversation
 from .people import User
 
 ACTION_WHAT_MAX = 500
@@ -21,9 +21,7 @@ RESPONSIBLE_NAME_MAX = 200
 GOAL_MAX = 300
 UPDATE_COMMENT_MAX = 2000
 
-# Who is responsible for an action.
-EMPLOYEE = "employee"
-LEADER = "leader"
+# Who is responsible for an action: one of the parties (EMPLOYEE, LEADER), or someone else.
 OTHER = "other"
 
 # What an update on an action records.

@@ -36,32 +36,39 @@ class Retirable:
         self.retired_at = None
 
 
-class QuestionSet(db.Model):
+class Placed:
+    """In its place among its siblings (moved up and down by swap_positions)."""
+
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Described(Placed):
+    """A named part of the bank, with a description."""
+
+    name: Mapped[str] = mapped_column(String(THEME_NAME_MAX))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class QuestionSet(Described, db.Model):
     """A form of conversation, such as the standard set or the solution-focused LØFT set."""
 
     __tablename__ = "question_set"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[str] = mapped_column(String(THEME_NAME_MAX))
-    description: Mapped[str] = mapped_column(Text, default="")
-    position: Mapped[int] = mapped_column(default=0)
 
     themes: Mapped[list[Theme]] = relationship(
         back_populates="question_set", order_by="(Theme.is_salary, Theme.position, Theme.id)"
     )
 
 
-class Theme(Retirable, db.Model):
+class Theme(Retirable, Described, db.Model):
     """A group of questions. The salary theme is always placed last (rule R8)."""
 
     __tablename__ = "theme"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_set_id: Mapped[int] = mapped_column(ForeignKey("question_set.id"), index=True)
-    name: Mapped[str] = mapped_column(String(THEME_NAME_MAX))
-    description: Mapped[str] = mapped_column(Text, default="")
-    position: Mapped[int] = mapped_column(default=0)
     is_salary: Mapped[bool] = mapped_column(default=False)
 
     question_set: Mapped[QuestionSet] = relationship(back_populates="themes")
@@ -70,13 +77,14 @@ class Theme(Retirable, db.Model):
     )
 
 
-class Question(Retirable, db.Model):
+class Question(Retirable, Placed, db.Model):
+    """An open question of the menu the employee picks from (R5, R6)."""
+
     __tablename__ = "question"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"), index=True)
     text: Mapped[str] = mapped_column(String(QUESTION_MAX))
-    position: Mapped[int] = mapped_column(default=0)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"), index=True)
 
     theme: Mapped[Theme] = relationship(back_populates="questions")
     prompts: Mapped[list[FollowUpPrompt]] = relationship(
@@ -89,7 +97,7 @@ class Question(Retirable, db.Model):
         self.prompts = [FollowUpPrompt(text=t, position=i) for i, t in enumerate(texts)]
 
 
-class FollowUpPrompt(db.Model):
+class FollowUpPrompt(Placed, db.Model):
     """A hjelpespørsmål: a deeper open question to use as the talk goes (rule R6)."""
 
     __tablename__ = "follow_up_prompt"
@@ -97,7 +105,6 @@ class FollowUpPrompt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
     text: Mapped[str] = mapped_column(String(PROMPT_MAX))
-    position: Mapped[int] = mapped_column(default=0)
 
     question: Mapped[Question] = relationship(back_populates="prompts")
 

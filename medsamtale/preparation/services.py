@@ -15,7 +15,7 @@ from ..conversations.services import email_links
 from ..errors import Refused
 from ..extensions import db
 from ..models import Conversation, Pick, Question, Theme
-from ..models.conversations import MAX_PICKS, READY
+from ..models.conversations import EMPLOYEE, LEADER, MAX_PICKS, READY
 from ..models.questions import swap_positions
 from ..outbox import queue_email
 from ..timeutil import utcnow
@@ -100,16 +100,34 @@ def move_pick(conversation: Conversation, pick_id: int, step: int) -> None:
     _started(conversation)
 
 
-def save_employee_note(conversation: Conversation, pick_id: int, note: str) -> None:
-    _employee_may_change(conversation)
-    _pick(conversation, pick_id).employee_note = note
-    _started(conversation)
+def save_note(conversation: Conversation, role: str, pick_id: int, note: str) -> None:
+    """The employee's or the leader's own note on a picked question (R10)."""
+    _may_write(conversation, role)
+    if role == LEADER and not conversation.leader_may_see_picks:
+        raise Refused(_l("The employee has not finished picking questions yet."))
+    setattr(_pick(conversation, pick_id), f"{role}_note", note)
+    _written(conversation, role)
 
 
-def save_employee_topics(conversation: Conversation, topics: str) -> None:
-    _employee_may_change(conversation)
-    conversation.employee_topics = topics
-    _started(conversation)
+def save_topics(conversation: Conversation, role: str, topics: str) -> None:
+    """What else the employee or the leader wants to raise (R4), one per line."""
+    _may_write(conversation, role)
+    setattr(conversation, f"{role}_topics", topics)
+    _written(conversation, role)
+
+
+def _may_write(conversation: Conversation, role: str) -> None:
+    if role == EMPLOYEE:
+        _employee_may_change(conversation)
+    else:
+        _leader_may_change(conversation)
+
+
+def _written(conversation: Conversation, role: str) -> None:
+    if role == EMPLOYEE:
+        _started(conversation)
+    else:
+        conversation.record_change()
 
 
 def mark_employee_ready(conversation: Conversation) -> None:
@@ -132,20 +150,6 @@ def reopen_employee_preparation(conversation: Conversation) -> None:
 def _leader_may_change(conversation: Conversation) -> None:
     if not conversation.leader_can_prepare:
         raise Refused(_l("The preparation for this conversation is closed."))
-
-
-def save_leader_note(conversation: Conversation, pick_id: int, note: str) -> None:
-    _leader_may_change(conversation)
-    if not conversation.leader_may_see_picks:
-        raise Refused(_l("The employee has not finished picking questions yet."))
-    _pick(conversation, pick_id).leader_note = note
-    conversation.record_change()
-
-
-def save_leader_topics(conversation: Conversation, topics: str) -> None:
-    _leader_may_change(conversation)
-    conversation.leader_topics = topics
-    conversation.record_change()
 
 
 def mark_leader_ready(conversation: Conversation, ready: bool = True) -> None:

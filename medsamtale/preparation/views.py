@@ -10,6 +10,7 @@ from functools import partial
 
 from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -139,34 +140,41 @@ def move_pick(conversation_id: int, pick_id: int):
     return _picker_change(conversation_id, services.move_pick, pick_id, step)
 
 
-@bp.route("/<int:conversation_id>/picks/<int:pick_id>/note", methods=["POST"])
-def employee_note(conversation_id: int, pick_id: int):
-    """Save the employee's own note on a picked question."""
+@bp.route("/<int:conversation_id>/picks/<int:pick_id>/note", methods=["POST"],
+          endpoint="employee_note", defaults={"role": EMPLOYEE})
+@bp.route("/<int:conversation_id>/leader/picks/<int:pick_id>/note", methods=["POST"],
+          endpoint="leader_note", defaults={"role": LEADER})
+def note(conversation_id: int, pick_id: int, role: str):
+    """Save the employee's or the leader's own note on a picked question."""
     form = NoteForm()
-    return _autosave(EMPLOYEE, conversation_id, form, services.save_employee_note, pick_id,
+    return _autosave(role, conversation_id, form, services.save_note, role, pick_id,
                      form.note.data)
 
 
-@bp.route("/<int:conversation_id>/topics", methods=["POST"])
-def employee_topics(conversation_id: int):
-    """Save the other things the employee wants to raise."""
+@bp.route("/<int:conversation_id>/topics", methods=["POST"], endpoint="employee_topics",
+          defaults={"role": EMPLOYEE})
+@bp.route("/<int:conversation_id>/leader/topics", methods=["POST"], endpoint="leader_topics",
+          defaults={"role": LEADER})
+def topics(conversation_id: int, role: str):
+    """Save the other things the employee, or the leader, wants to raise."""
     form = TopicsForm()
-    return _autosave(EMPLOYEE, conversation_id, form, services.save_employee_topics,
-                     form.topics.data)
+    return _autosave(role, conversation_id, form, services.save_topics, role, form.topics.data)
 
 
-@bp.route("/<int:conversation_id>/ready", methods=["POST"])
-def employee_ready(conversation_id: int):
-    """Say the preparation is ready: the leader is told and sees the picks."""
-    return _step(EMPLOYEE, conversation_id, services.mark_employee_ready,
-                 done=_("Ready. %(name)s has been told."))
+# The employee's steps: what each does, and what it says then (%(name)s: the leader).
+EMPLOYEE_STEPS = {
+    "ready": (services.mark_employee_ready, _l("Ready. %(name)s has been told.")),
+    "reopen": (services.reopen_employee_preparation,
+               _l("Your preparation is open for changes again.")),
+}
 
 
-@bp.route("/<int:conversation_id>/reopen", methods=["POST"])
-def employee_reopen(conversation_id: int):
-    """Open a ready preparation again for changes; the leader no longer sees the picks."""
-    return _step(EMPLOYEE, conversation_id, services.reopen_employee_preparation,
-                 done=_("Your preparation is open for changes again."))
+@bp.route("/<int:conversation_id>/<any(ready, reopen):step>", methods=["POST"])
+def employee_step(conversation_id: int, step: str):
+    """Say the preparation is ready (the leader is told and sees the picks), or open it
+    again for changes (the leader no longer sees them)."""
+    change, done = EMPLOYEE_STEPS[step]
+    return _step(EMPLOYEE, conversation_id, change, done=str(done))
 
 
 # The leader's preparation ---------------------------------------------------------------------
@@ -178,22 +186,6 @@ def leader(conversation_id: int):
     conversation = conversation_for(LEADER, conversation_id)
     picks = _picks(conversation) if conversation.leader_may_see_picks else []
     return render("preparation/leader.html", conversation=conversation, picks=picks)
-
-
-@bp.route("/<int:conversation_id>/leader/picks/<int:pick_id>/note", methods=["POST"])
-def leader_note(conversation_id: int, pick_id: int):
-    """Save the leader's own note on one of the employee's questions."""
-    form = NoteForm()
-    return _autosave(LEADER, conversation_id, form, services.save_leader_note, pick_id,
-                     form.note.data)
-
-
-@bp.route("/<int:conversation_id>/leader/topics", methods=["POST"])
-def leader_topics(conversation_id: int):
-    """Save the leader's own topics."""
-    form = TopicsForm()
-    return _autosave(LEADER, conversation_id, form, services.save_leader_topics,
-                     form.topics.data)
 
 
 @bp.route("/<int:conversation_id>/leader/ready", methods=["POST"])

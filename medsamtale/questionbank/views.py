@@ -65,7 +65,7 @@ def new_theme(set_id: int):
     form = ThemeForm(set_id=set_id, theme_id=None)
     return make_change(
         services.save_theme, Theme(), question_set, form, form=form, back=_anchored("theme"),
-        done=lambda theme: _("The theme “%(name)s” is added.", name=theme.name),
+        done=_("The theme “%(name)s” is added.", name=form.name.data),
         page=Page("questionbank/theme_form.html", form=form, theme=None,
                   question_set=question_set),
     )
@@ -79,7 +79,7 @@ def edit_theme(theme_id: int):
     return make_change(
         services.save_theme, theme, theme.question_set, form, form=form,
         back=_anchored("theme"),
-        done=lambda saved: _("The theme “%(name)s” is saved.", name=saved.name),
+        done=_("The theme “%(name)s” is saved.", name=form.name.data),
         page=Page("questionbank/theme_form.html", form=form, theme=theme,
                   question_set=theme.question_set),
     )
