@@ -1,6 +1,6 @@
 """Who may see what: a conversation belongs to its leader and its employee, and nobody
-else reads it, not another leader, not the HR admin (R9, docs/rules.md). Every view that shows or changes a
-conversation finds it through `conversation_for`.
+else reads it, not another leader, not the HR admin (R9, docs/rules.md). Every view that
+shows or changes a conversation finds it through `conversation_for`.
 
 Also here: the check that a form was not opened on an older state of the conversation.
 """

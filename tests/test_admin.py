@@ -10,12 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from medsamtale.extensions import db
-from medsamtale.models import Organisation, OutboxMessage, PasswordToken, User
+from medsamtale.models import Organisation, PasswordToken, User
 
-from .conftest import PASSWORD
-
-SET_LINK = "https://medsamtale.test.example/password/set/"
-
+from .fixtures.app import BASE_URL, PASSWORD, SET_LINK, logged_in
+from .helpers import field_is_invalid, has_field_error, outbox_count, text_of
 
 # Helpers ------------------------------------------------------------------------------------
 
@@ -49,14 +47,6 @@ def everyone(app):
         )
 
 
-def outbox_count(app, recipient=None):
-    with app.app_context():
-        query = select(func.count(OutboxMessage.id))
-        if recipient is not None:
-            query = query.where(OutboxMessage.recipient == recipient)
-        return db.session.scalar(query)
-
-
 def form_data(name="Ola Nordmann", email="ola@example.no", *, roles=("employee",),
               leader_id=0, locale="nb"):
     data = {"name": name, "email": email, "leader_id": str(leader_id), "locale": locale}
@@ -65,16 +55,9 @@ def form_data(name="Ola Nordmann", email="ola@example.no", *, roles=("employee",
     return data
 
 
-def has_field_error(page, field):
-    return f'id="{field}-errors"' in page
-
-
-def field_is_invalid(page, field):
-    """The field's input carries aria-invalid and points at its error list."""
-    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", page):
-        if f'id="{field}"' in tag:
-            return 'aria-invalid="true"' in tag and f"{field}-errors" in tag
-    raise AssertionError(f"no field {field!r} on the page")
+def set_password_path(body):
+    """The path of the link to set a password in an email's text."""
+    return body[body.index(SET_LINK):].split()[0].removeprefix(BASE_URL)
 
 
 # Access -------------------------------------------------------------------------------------
@@ -108,7 +91,7 @@ def admin_posts(target_id, leader_id):
 
 @pytest.mark.parametrize("role", ["employee", "leader"])
 def test_employees_and_leaders_are_refused_every_admin_page_and_change(
-    app, client, auth, make_user, role
+    app, client, make_user, role
 ):
     with app.app_context():
         db.session.add(Organisation(name="Test AS"))
@@ -118,7 +101,7 @@ def test_employees_and_leaders_are_refused_every_admin_page_and_change(
     me = "lars@example.no" if role == "leader" else "eva@example.no"
     if role == "employee":
         make_user("Eva Employee", "eva@example.no", leader_id=leader_id)
-    assert auth.login(me).status_code == 302
+    logged_in(client, me)
     before = everyone(app)
 
     for url in admin_gets(target_id):
@@ -212,11 +195,10 @@ def test_hr_admin_creates_a_user_who_gets_a_welcome_email(
     messages = deliver()
     welcome = [m for m in messages if m["To"] == "ola.nordmann@example.no"]
     assert len(welcome) == 1
-    body = welcome[0].get_body(("plain",)).get_content()
+    body = text_of(welcome[0])
     assert SET_LINK in body
     # The link works: it opens the page to choose a password.
-    link = body[body.index(SET_LINK):].split()[0]
-    assert client.get(link.removeprefix("https://medsamtale.test.example")).status_code == 200
+    assert client.get(set_password_path(body)).status_code == 200
     with app.app_context():
         token = db.session.scalar(select(PasswordToken).where(PasswordToken.user_id == ola["id"]))
         assert token.purpose == "welcome"
@@ -259,6 +241,14 @@ def assert_refused(app, client, url, data, field, before):
     return page
 
 
+def assert_leader_refused(app, client, user_id, name, email, leader_id, before):
+    """Giving the leader `user_id` (`name`, `email`) the leader `leader_id` is refused at
+    the leader field."""
+    assert_refused(app, client, f"/admin/users/{user_id}",
+                   form_data(name, email, roles=("employee", "leader"), leader_id=leader_id),
+                   "leader_id", before)
+
+
 @pytest.mark.parametrize("email", ["kari@example.no", "KARI@example.no", " Kari@Example.No "])
 def test_a_duplicate_email_is_refused_whatever_its_case(app, client, hr_admin, make_user, email):
     make_user("Kari Nordmann", "kari@example.no")
@@ -278,12 +268,8 @@ def test_changing_someones_email_to_a_taken_one_is_refused(app, client, hr_admin
 def test_a_person_cannot_be_their_own_leader(app, client, hr_admin, make_user):
     lars_id = make_user("Lars Leder", "lars@example.no", roles=("employee", "leader"))
     before = everyone(app)
-    assert_refused(
-        app, client, f"/admin/users/{lars_id}",
-        form_data("Lars Leder", "lars@example.no", roles=("employee", "leader"),
-                  leader_id=lars_id),
-        "leader_id", before,
-    )
+    assert_leader_refused(app, client, lars_id, "Lars Leder", "lars@example.no", lars_id,
+                          before)
     assert user_state(app, "lars@example.no")["leader_id"] is None
 
 
@@ -296,12 +282,8 @@ def test_a_loop_in_the_reporting_lines_is_refused(app, client, hr_admin, make_us
                            leader_id=bjorn_id)
     before = everyone(app)
     for leader_id in (bjorn_id, cecilie_id):
-        assert_refused(
-            app, client, f"/admin/users/{anne_id}",
-            form_data("Anne A", "anne@example.no", roles=("employee", "leader"),
-                      leader_id=leader_id),
-            "leader_id", before,
-        )
+        assert_leader_refused(app, client, anne_id, "Anne A", "anne@example.no", leader_id,
+                              before)
     assert user_state(app, "anne@example.no")["leader_id"] is None
     assert user_state(app, "bjorn@example.no")["leader_id"] == anne_id
 
@@ -449,8 +431,7 @@ def test_an_unknown_user_is_not_found(client, hr_admin):
 
 def logged_in_elsewhere(app, email):
     """A second browser, logged in as `email`."""
-    other = app.test_client()
-    assert other.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    other = logged_in(app.test_client(), email)
     assert other.get("/").status_code == 200
     return other
 
@@ -507,14 +488,14 @@ def test_admin_password_reset_ends_the_session_and_sends_a_link(
 
     messages = [m for m in deliver() if m["To"] == "ola@example.no"]
     assert len(messages) == 1
-    body = messages[0].get_body(("plain",)).get_content()
+    body = text_of(messages[0])
     assert SET_LINK in body
     with app.app_context():
         token = db.session.scalar(select(PasswordToken).where(PasswordToken.user_id == ola_id))
         assert token.purpose == "reset"
 
     # The link lets Ola choose a new password and log in with it.
-    path = body[body.index(SET_LINK):].split()[0].removeprefix("https://medsamtale.test.example")
+    path = set_password_path(body)
     new_password = "a-brand-new-password-42"
     response = ola_client.post(path, data={"password": new_password, "confirm": new_password})
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -612,7 +593,7 @@ def test_the_leader_role_stays_while_people_report_to_the_leader(
         "is_employee": "y", "locale": "nb",
     })
     assert response.status_code == 422
-    assert 'id="is_leader-errors"' in response.get_data(as_text=True)
+    assert has_field_error(response.get_data(as_text=True), "is_leader")
     with app.app_context():
         assert db.session.get(User, leader_id).is_leader
 

@@ -32,11 +32,10 @@ from medsamtale.models.agenda import ITEM_NOTE_MAX, ITEM_TEXT_MAX
 from medsamtale.models.questions import FollowUpPrompt
 from medsamtale.timeutil import utcnow
 
-from .conftest import EMAILS, PASSWORD
+from .fixtures.app import OUTSIDERS
+from .helpers import HX, assert_block, flashed_error, snapshot
 
-HX = {"HX-Request": "true"}
 FIELDS = ("text", "employee_note", "leader_note")
-OUTSIDERS = ("bjorn", "lena", "hr")
 
 
 # Reading pages -------------------------------------------------------------------------------
@@ -216,16 +215,11 @@ def agenda_version(app, conversation_id):
     return conversation(app, conversation_id)["agenda_version"]
 
 
-def snapshot(app):
+def agenda_snapshot(app):
     """Everything an agenda request could change: every item and every conversation."""
-    with app.app_context():
-        rows = db.session.scalars(select(AgendaItem).order_by(AgendaItem.id)).all()
-        agenda = [tuple(getattr(r, c.key) for c in AgendaItem.__table__.columns) for r in rows]
-        conversations = [
-            (c.id, c.state, c.version, c.agenda_version, c.started_at, c.held_at)
-            for c in db.session.scalars(select(Conversation).order_by(Conversation.id))
-        ]
-        return agenda, conversations
+    return (snapshot(app, AgendaItem),
+            snapshot(app, Conversation, "id", "state", "version", "agenda_version",
+                     "started_at", "held_at"))
 
 
 def questions(app, question_set_id):
@@ -295,13 +289,19 @@ def saved(response):
     return int(response.headers["X-Text-Version"])
 
 
-def changes(response):
-    """An accepted change: 200 and the changed items (a fragment, not a page)."""
-    body = response.get_data(as_text=True)
-    assert response.status_code == 200, body
-    assert "<html" not in body
-    assert response.headers["ETag"] == f'"{response.headers["X-Agenda-Version"]}"'
-    return parse(response).items
+@pytest.fixture
+def changes(rendered):
+    """changes(response): an accepted change: 200 and the changed items, answered with the
+    `changes` block alone (not a page)."""
+
+    def accepted(response):
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200, body
+        assert_block(rendered, "agenda/agenda.html", "changes")
+        assert response.headers["ETag"] == f'"{response.headers["X-Agenda-Version"]}"'
+        return parse(response).items
+
+    return accepted
 
 
 def refused(response, status=409):
@@ -316,22 +316,20 @@ def refused(response, status=409):
 
 
 class Http:
-    """One person's browser over real HTTP: the session cookie from logging in through
-    /login, and a new connection for each request (no shared state between threads)."""
+    """One person's browser over real HTTP, in the session of their logged-in test client
+    (its session cookie), with a new connection for each request (no shared state between
+    threads)."""
 
-    def __init__(self, base_url, who):
+    def __init__(self, base_url, client):
         address = urlsplit(base_url)
         self.host, self.port = address.hostname, address.port
-        self.cookie = ""
-        status, _headers, _body = self.request(
-            "POST", "/login", {"email": EMAILS[who], "password": PASSWORD})
-        assert status == 302 and self.cookie
+        self.cookie = f"session={client.get_cookie('session').value}"
 
     def connection(self, timeout=20):
         return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
     def headers(self, extra=None):
-        return {"Cookie": self.cookie, **HX, **(extra or {})} if self.cookie else dict(HX)
+        return {"Cookie": self.cookie, **HX, **(extra or {})}
 
     def request(self, method, path, data=None, headers=None):
         body = urlencode(data, doseq=True) if data is not None else None
@@ -437,10 +435,10 @@ def test_the_agenda_is_built_from_both_preparations_in_order(
         page = parse(as_(who).get(f"/agenda/{conversation_id}"))
         assert page.agenda is None and not page.items
         assert (f"/agenda/{conversation_id}/start" in page.forms) == (who == "lars")
-    before = snapshot(app)
+    before = agenda_snapshot(app)
     for who in ("anne", "lena", "bjorn"):
         assert as_(who).post(f"/agenda/{conversation_id}/start").status_code == 403
-    assert snapshot(app) == before
+    assert agenda_snapshot(app) == before
 
     start(as_, conversation_id)
     state = conversation(app, conversation_id)
@@ -507,10 +505,10 @@ def test_the_agenda_opens_by_itself_at_the_planned_time(
 
     # A minute before the planned time: still the waiting page, nothing built.
     set_starts_at(app, conversation_id, utcnow().replace(microsecond=0) + timedelta(minutes=1))
-    before = snapshot(app)
+    before = agenda_snapshot(app)
     page = parse(as_("anne").get(f"/agenda/{conversation_id}"))
     assert page.agenda is None and not page.items
-    assert snapshot(app) == before
+    assert agenda_snapshot(app) == before
 
     set_starts_at(app, conversation_id, utcnow().replace(microsecond=0) - timedelta(minutes=1))
     response = as_("anne").get(f"/agenda/{conversation_id}")
@@ -546,7 +544,7 @@ def test_both_parties_opening_it_at_the_planned_time_build_it_once(
         return due
 
     monkeypatch.setattr(agenda_meeting, "is_due", is_due)
-    browsers = {who: Http(live_server, who) for who in ("lars", "anne")}
+    browsers = {who: Http(live_server, as_(who)) for who in ("lars", "anne")}
     statuses = {}
 
     def open_agenda(who):
@@ -574,7 +572,7 @@ def end(as_, conversation_id, carry):
 
 
 def test_items_carried_over_open_the_next_agenda(
-    app, people, make_conversation, picked, as_, dags_meeting
+    app, people, make_conversation, picked, as_, dags_meeting, changes
 ):
     ordinary, _salary = picked
     first = make_conversation(people["anne"])
@@ -658,7 +656,7 @@ def test_a_carried_salary_item_stays_last(app, people, make_conversation, picked
 # 3. Editing together ---------------------------------------------------------------------------
 
 
-def test_polling_answers_304_until_something_changes(app, meeting, as_):
+def test_polling_answers_304_until_something_changes(app, meeting, as_, changes):
     lars = as_("lars")
     version = agenda_version(app, meeting)
     response = poll(lars, meeting, version)
@@ -688,7 +686,7 @@ def test_polling_answers_304_until_something_changes(app, meeting, as_):
     assert [i["id"] for i in parse(response).items] == item_ids(app, meeting)
 
 
-def test_each_change_reaches_the_other_party(app, meeting, as_):
+def test_each_change_reaches_the_other_party(app, meeting, as_, changes):
     """Anne and Lars each change the agenda; the other sees it on a fresh page and through
     polling, with only the changed items in each answer."""
     anne, lars = as_("anne"), as_("lars")
@@ -740,7 +738,7 @@ def test_each_change_reaches_the_other_party(app, meeting, as_):
     assert [i["removed"] for i in items(app, meeting, removed=True) if i["id"] == c] == [True]
 
 
-def test_moving_after_removals_keeps_the_other_partys_order(app, meeting, as_):
+def test_moving_after_removals_keeps_the_other_partys_order(app, meeting, as_, changes):
     """Positions left with gaps by removals are renumbered by the next move; every item whose
     position changes must come with the changes, or the other party sorts them wrongly."""
     anne, lars = as_("anne"), as_("lars")
@@ -764,27 +762,27 @@ def test_moving_after_removals_keeps_the_other_partys_order(app, meeting, as_):
     assert [i["position"] for i in view.items] == [i["position"] for i in page.items]
 
 
-def test_move_rules(app, meeting, as_):
+def test_move_rules(app, meeting, as_, changes):
     """The first cannot move up, the last down; salary stays below the rest (R8)."""
     lars = as_("lars")
     changes(change(lars, meeting, "/items", {"text": "Siste lønn"}, since=0))
     a, _b, c, added, pay = item_ids(app, meeting)
-    before = snapshot(app)
+    before = agenda_snapshot(app)
     for item_id, step in ((a, -1), (added, 1), (pay, -1), (pay, 1), (a, 0), (a, 2), (c, -2)):
         refused(change(lars, meeting, f"/items/{item_id}/move", {"step": str(step)}, since=0))
     refused(change(lars, meeting, f"/items/{a}/move", {"step": "x"}, since=0))
-    assert snapshot(app) == before
+    assert agenda_snapshot(app) == before
 
     # Salary cannot be reordered above the others either.
     order = item_ids(app, meeting)
     for wrong in ([pay, *order[:-1]], [*order[:-2], pay, order[-2]]):
         refused(change(lars, meeting, "/order", {"item": [str(i) for i in wrong]}, since=0))
-    assert snapshot(app) == before
+    assert agenda_snapshot(app) == before
     # Without htmx: back to the agenda, with the message, and nothing changed.
     response = change(lars, meeting, f"/items/{pay}/move", {"step": "-1"}, htmx=False)
     assert response.status_code == 302 and response.location.endswith(f"/agenda/{meeting}")
-    assert "flash-error" in lars.get(response.location).get_data(as_text=True)
-    assert snapshot(app) == before
+    flashed_error(lars, response)
+    assert agenda_snapshot(app) == before
 
 
 def test_plain_form_posts_work_without_javascript(app, meeting, as_):
@@ -880,7 +878,7 @@ def test_alternating_saves_of_one_field_lose_nothing(app, meeting, as_):
         successes[-1][0], len(successes) + 1)
 
 
-def test_two_clients_saving_one_field_at_once_lose_nothing(app, meeting, live_server):
+def test_two_clients_saving_one_field_at_once_lose_nothing(app, meeting, as_, live_server):
     """The stress test of the issue: Lars and Anne each make 200 saves of the same field,
     at the same time (two threads, real HTTP), each on the version that client last knew.
     No save may overwrite another unseen: the successes' new versions are exactly 2..N+1,
@@ -889,7 +887,7 @@ def test_two_clients_saving_one_field_at_once_lose_nothing(app, meeting, live_se
     item_id = item_ids(app, meeting)[0]
     path = f"/agenda/{meeting}/items/{item_id}/text"
     agenda_before = agenda_version(app, meeting)
-    browsers = {who: Http(live_server, who) for who in ("lars", "anne")}
+    browsers = {who: Http(live_server, as_(who)) for who in ("lars", "anne")}
     go = threading.Barrier(2, timeout=10)
     results = {who: {"saved": [], "conflicts": [], "other": []} for who in browsers}
     failures = []
@@ -948,17 +946,17 @@ def test_two_clients_saving_one_field_at_once_lose_nothing(app, meeting, live_se
 # 5. Bad input changes nothing ------------------------------------------------------------------
 
 
-def test_bad_texts_are_refused(app, meeting, as_):
+def test_bad_texts_are_refused(app, meeting, as_, changes):
     anne = as_("anne")
     item_id = item_ids(app, meeting)[0]
-    before = snapshot(app)
+    before = agenda_snapshot(app)
     # Texts fail the forms' validation: 422.
     for text in ("", "   \n ", "x" * (ITEM_TEXT_MAX + 1)):
         refused(change(anne, meeting, "/items", {"text": text}, since=0), 422)
         refused(save(anne, meeting, item_id, "text", text, 1), 422)
     for field in ("employee_note", "leader_note"):
         refused(save(anne, meeting, item_id, field, "x" * (ITEM_NOTE_MAX + 1), 1), 422)
-    assert snapshot(app) == before
+    assert agenda_snapshot(app) == before
 
     # The limits themselves are allowed.
     changes(change(anne, meeting, "/items", {"text": "y" * ITEM_TEXT_MAX}, since=0))
@@ -969,27 +967,27 @@ def test_bad_texts_are_refused(app, meeting, as_):
 @pytest.mark.parametrize("version", ["0", "999", "2", "x", "", None, "-1", "1.5"])
 def test_a_forged_version_is_refused(app, meeting, as_, version):
     item_id = item_ids(app, meeting)[0]
-    before = snapshot(app)
+    before = agenda_snapshot(app)
     # A version that is no number fails the form (422); one the text never had, the rule.
     status = 409 if version in ("0", "999", "2", "-1") else 422
     refused(save(as_("lars"), meeting, item_id, "leader_note", "Forfalsket", version), status)
-    assert snapshot(app) == before
+    assert agenda_snapshot(app) == before
 
 
 @pytest.mark.parametrize("field", ["removed", "discussed", "position", "prompts",
                                    "text_version", "conversation_id", ""])
 def test_a_field_not_on_the_list_is_refused(app, meeting, as_, field):
     item_id = item_ids(app, meeting)[0]
-    before = snapshot(app)
+    before = agenda_snapshot(app)
     refused(save(as_("anne"), meeting, item_id, field, "1", 1), 422)
-    assert snapshot(app) == before
+    assert agenda_snapshot(app) == before
 
 
 def test_items_of_another_agenda_are_refused(app, meeting, dags_meeting, as_):
     anne = as_("anne")
     mine = item_ids(app, meeting)
     dags = item_ids(app, dags_meeting)
-    before = snapshot(app)
+    before = agenda_snapshot(app)
     for path, data in ((f"/items/{dags[0]}/remove", None),
                        (f"/items/{dags[0]}/discussed", {"discussed": "1"}),
                        (f"/items/{dags[1]}/move", {"step": "-1"}),
@@ -1001,28 +999,28 @@ def test_items_of_another_agenda_are_refused(app, meeting, dags_meeting, as_):
     for order in ([*mine[:-1], dags[0]], [mine[0], *dags, *mine[1:]], mine[1:],
                   [mine[0], *mine], [mine[0], mine[0], *mine[2:]], []):
         refused(change(anne, meeting, "/order", {"item": [str(i) for i in order]}, since=0))
-    assert snapshot(app) == before
+    assert agenda_snapshot(app) == before
 
 
-def test_a_removed_item_cannot_change(app, meeting, as_):
+def test_a_removed_item_cannot_change(app, meeting, as_, changes):
     anne = as_("anne")
     a, b, *_rest = item_ids(app, meeting)
     changes(change(anne, meeting, f"/items/{a}/remove", since=0))
-    before = snapshot(app)
+    before = agenda_snapshot(app)
     refused(save(anne, meeting, a, "text", "Tilbake?", 1))
     for path, data in ((f"/items/{a}/remove", None), (f"/items/{a}/move", {"step": "1"}),
                        (f"/items/{a}/discussed", {"discussed": "1"})):
         refused(change(anne, meeting, path, data, since=0))
     refused(change(anne, meeting, "/order", {"item": [str(i) for i in (a, *item_ids(
         app, meeting))]}, since=0))
-    assert snapshot(app) == before
+    assert agenda_snapshot(app) == before
     assert item_ids(app, meeting)[0] == b
 
 
 def test_nothing_changes_once_the_meeting_is_over(app, meeting, as_):
     a, b, c, pay = item_ids(app, meeting)
     end(as_, meeting, [])
-    before = snapshot(app)
+    before = agenda_snapshot(app)
     for who in ("anne", "lars"):
         client = as_(who)
         refused(change(client, meeting, "/items", {"text": "For sent"}, since=0))
@@ -1036,7 +1034,7 @@ def test_nothing_changes_once_the_meeting_is_over(app, meeting, as_):
     # Ending again, or starting again, changes nothing either.
     end(as_, meeting, [a])
     start(as_, meeting)
-    assert snapshot(app) == before
+    assert agenda_snapshot(app) == before
 
 
 def test_an_unsent_conversation_has_no_agenda(app, people, make_conversation, picked, as_):
@@ -1044,13 +1042,13 @@ def test_an_unsent_conversation_has_no_agenda(app, people, make_conversation, pi
     conversation_id = make_conversation(people["anne"], sent=False)
     add_picks(app, conversation_id, ordinary[:1])
     set_starts_at(app, conversation_id, utcnow().replace(microsecond=0) - timedelta(minutes=5))
-    before = snapshot(app)
+    before = agenda_snapshot(app)
     assert as_("anne").get(f"/agenda/{conversation_id}").status_code == 404
     assert poll(as_("anne"), conversation_id, 0).status_code == 404
     page = parse(as_("lars").get(f"/agenda/{conversation_id}"))
     assert page.agenda is None
     start(as_, conversation_id)
-    assert snapshot(app) == before
+    assert agenda_snapshot(app) == before
 
 
 # 6. Access -------------------------------------------------------------------------------------
@@ -1082,7 +1080,7 @@ def test_outsiders_are_refused_everything(app, meeting, as_, who):
     """Another employee of the leader, another leader and the HR admin get 403."""
     client = as_(who)
     item_id = item_ids(app, meeting)[0]
-    before = snapshot(app)
+    before = agenda_snapshot(app)
     for method, path, data in every_request(meeting, item_id):
         for headers in (HX, {}):
             response = client.open(path, method=method, data=data, headers=headers)
@@ -1090,26 +1088,26 @@ def test_outsiders_are_refused_everything(app, meeting, as_, who):
             assert "agenda-items" not in response.get_data(as_text=True)
     response = poll(client, meeting, agenda_version(app, meeting))
     assert response.status_code == 403 and "ETag" not in response.headers
-    assert snapshot(app) == before
+    assert agenda_snapshot(app) == before
 
 
 def test_the_employee_cannot_start_or_end(app, meeting, as_):
     anne = as_("anne")
-    before = snapshot(app)
+    before = agenda_snapshot(app)
     assert anne.get(f"/agenda/{meeting}/end").status_code == 403
     assert anne.post(f"/agenda/{meeting}/end").status_code == 403
     assert anne.post(f"/agenda/{meeting}/start").status_code == 403
-    assert snapshot(app) == before
+    assert agenda_snapshot(app) == before
 
 
 def test_anonymous_visitors_are_sent_to_log_in(app, client, meeting):
     item_id = item_ids(app, meeting)[0]
-    before = snapshot(app)
+    before = agenda_snapshot(app)
     for method, path, data in every_request(meeting, item_id):
         response = client.open(path, method=method, data=data, headers=HX)
         assert response.status_code == 302, (method, path)
         assert urlsplit(response.location).path == "/login"
-    assert snapshot(app) == before
+    assert agenda_snapshot(app) == before
 
 
 def test_a_missing_agenda_is_not_found(app, meeting, as_):
@@ -1121,7 +1119,7 @@ def test_a_missing_agenda_is_not_found(app, meeting, as_):
 
 
 def test_queries_do_not_grow_with_the_agenda(
-    app, people, make_conversation, picked, as_, count_queries
+    app, people, make_conversation, picked, as_, count_queries, changes
 ):
     """The page, a poll (304 and 200) and a text save cost the same for 3 items as for 20."""
     ordinary, _salary = picked
@@ -1243,8 +1241,8 @@ class EventStream:
         assert not self.reader.is_alive()
 
 
-def test_a_change_reaches_the_other_party_at_once(app, meeting, as_, live_server):
-    lars, anne = Http(live_server, "lars"), as_("anne")
+def test_a_change_reaches_the_other_party_at_once(app, meeting, as_, live_server, changes):
+    lars, anne = Http(live_server, as_("lars")), as_("anne")
     version = agenda_version(app, meeting)
     item_id = item_ids(app, meeting)[1]
     page = parse(as_("lars").get(f"/agenda/{meeting}"))
@@ -1293,11 +1291,11 @@ def test_a_change_reaches_the_other_party_at_once(app, meeting, as_, live_server
 
 
 def test_a_change_just_after_the_stream_opens_is_not_missed(
-    app, meeting, as_, live_server, monkeypatch
+    app, meeting, as_, live_server, monkeypatch, changes
 ):
     """The stream tells its version first; a change made right after that must still be
     announced, however long the stream's own database connection takes to open."""
-    lars, anne = Http(live_server, "lars"), as_("anne")
+    lars, anne = Http(live_server, as_("lars")), as_("anne")
     version = agenda_version(app, meeting)
     item_id = item_ids(app, meeting)[0]
     if not on_postgresql(app):

@@ -10,7 +10,8 @@ from medsamtale.extensions import db
 from medsamtale.models import PasswordToken, User
 from medsamtale.timeutil import utcnow
 
-from .conftest import PASSWORD
+from .fixtures.app import PASSWORD, logged_in
+from .helpers import HX, has_form_error, text_of
 
 
 def test_pages_need_a_login_except_login_and_password_reset(client):
@@ -44,7 +45,7 @@ def test_wrong_password_is_refused_with_a_message(client, auth, make_user):
     response = auth.login("kari@example.no", "not-the-password")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'class="errors form-errors"' in page
+    assert has_form_error(page)
     assert 'value="kari@example.no"' in page
     assert client.get("/").status_code == 302
 
@@ -67,7 +68,7 @@ def test_failed_logins_are_throttled_per_account(app, client, auth, make_user):
         environ_base={"REMOTE_ADDR": "10.9.8.7"},
     )
     assert response.status_code == 429
-    assert 'class="errors form-errors"' in response.get_data(as_text=True)
+    assert has_form_error(response.get_data(as_text=True))
     assert other_address.get("/").status_code == 302
     # Another account is not affected.
     make_user("Ola Nordmann", "ola@example.no")
@@ -107,14 +108,12 @@ def test_passwords_are_hashed_with_argon2id_at_owasp_strength(app, make_user):
 
 
 def _token_from(message) -> str:
-    body = message.get_body(("plain",)).get_content()
-    return re.search(r"/password/set/([\w-]+)", body).group(1)
+    return re.search(r"/password/set/([\w-]+)", text_of(message)).group(1)
 
 
 def test_password_reset_by_single_use_link(app, client, auth, make_user, deliver):
     user_id = make_user("Kari Nordmann", "kari@example.no")
-    other_browser = app.test_client()
-    other_browser.post("/login", data={"email": "kari@example.no", "password": PASSWORD})
+    other_browser = logged_in(app.test_client(), "kari@example.no")
     assert other_browser.get("/").status_code == 200
 
     client.post("/password/forgot", data={"email": "kari@example.no"})
@@ -216,11 +215,10 @@ def test_htmx_requests_carry_the_token_in_a_header(csrf_app, make_user):
     token = re.search(r'name="csrf-token" content="([^"]+)"', login_page).group(1)
     client.post("/login", data={"email": "hr@example.no", "password": PASSWORD,
                                 "csrf_token": token})
-    refused = client.post("/admin/organisation", data={"name": "Uten token"},
-                          headers={"HX-Request": "true"})
+    refused = client.post("/admin/organisation", data={"name": "Uten token"}, headers=HX)
     assert refused.status_code == 400
     accepted = client.post("/admin/organisation", data={"name": "Med token"},
-                           headers={"HX-Request": "true", "X-CSRFToken": token})
+                           headers={**HX, "X-CSRFToken": token})
     assert accepted.status_code == 302
     assert "Med token" in client.get("/").get_data(as_text=True)
 

@@ -14,14 +14,21 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from medsamtale.extensions import db
-from medsamtale.models import Conversation, OutboxMessage, User
+from medsamtale.models import Conversation, User
 from medsamtale.models.conversations import HELD
 from medsamtale.timeutil import OSLO, from_oslo, to_oslo, utcnow
 
-from .conftest import EMAILS
-
-BASE_URL = "https://medsamtale.test.example"
-
+from .fixtures.app import BASE_URL, EMAILS, OUTSIDERS
+from .helpers import (
+    has_field_error,
+    has_form_error,
+    html_of,
+    new_mail,
+    one_new_mail,
+    outbox_count,
+    row,
+    text_of,
+)
 
 # Helpers ------------------------------------------------------------------------------------
 
@@ -46,28 +53,15 @@ def plan_data(employee_id, question_set_id, *, days=20, clock="10:00", duration=
     return data
 
 
-def login(app, email):
-    """A client of its own, logged in as `email`, so several people can act in one test."""
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": "correct-horse-battery"})
-    assert response.status_code == 302, email
-    return client
-
-
-def snapshot(app, conversation_id):
+def conversation_row(app, conversation_id):
     """A conversation's row as a dict, read in a fresh session."""
-    with app.app_context():
-        conversation = db.session.get(Conversation, conversation_id)
-        return {
-            column.name: getattr(conversation, column.key)
-            for column in Conversation.__table__.columns
-        }
+    return row(app, Conversation, conversation_id)
 
 
 def conversations_of(app, employee_id):
     with app.app_context():
         return [
-            snapshot(app, conversation_id)
+            conversation_row(app, conversation_id)
             for conversation_id in db.session.scalars(
                 select(Conversation.id)
                 .where(Conversation.employee_id == employee_id)
@@ -79,26 +73,6 @@ def conversations_of(app, employee_id):
 def conversation_count(app):
     with app.app_context():
         return db.session.scalar(select(func.count(Conversation.id)))
-
-
-def outbox_count(app):
-    with app.app_context():
-        return db.session.scalar(select(func.count(OutboxMessage.id)))
-
-
-def new_mail(deliver, mailbox):
-    """Deliver what is due and return what arrived since the last call."""
-    messages = list(deliver())
-    mailbox.messages.clear()
-    return messages
-
-
-def text_of(message):
-    return message.get_body(("plain",)).get_content()
-
-
-def html_of(message):
-    return message.get_body(("html",)).get_content()
 
 
 def attachments(message):
@@ -115,17 +89,20 @@ def calendar_of(message):
     return calendar, event
 
 
+def calendar_mail(deliver, mailbox, who, method, uid, sequence):
+    """The one message sent since the last look: to `who`, with the calendar event `uid` at
+    `sequence`, sent with `method` (REQUEST or CANCEL). Returns (message, calendar, event)."""
+    message = one_new_mail(deliver, mailbox, EMAILS[who])
+    calendar, event = calendar_of(message)
+    assert calendar["METHOD"] == method
+    assert str(event["UID"]) == uid
+    assert event.decoded("SEQUENCE") == sequence
+    return message, calendar, event
+
+
 def wall_clock(value):
     """An aware datetime as the naive time on its own clock (what the attendee sees)."""
     return value.replace(tzinfo=None)
-
-
-def has_field_error(page, field):
-    return f'<ul class="errors" id="{field}-errors">' in page
-
-
-def has_form_error(page):
-    return 'class="errors form-errors"' in page
 
 
 def invitation_preview(page):
@@ -192,6 +169,21 @@ def form_values(page):
     return {name: value.removeprefix("\r\n").removeprefix("\n") for name, value in values.items()}
 
 
+@pytest.fixture
+def invited(people, make_conversation, deliver, mailbox):
+    """Anne's conversation with Lars, planned and sent, the invitation delivered (nothing
+    new in the mailbox); returns its id."""
+    conversation_id = make_conversation(people["anne"])
+    new_mail(deliver, mailbox)
+    return conversation_id
+
+
+def assert_unchanged(app, conversation_id, before, deliver, mailbox):
+    """Nothing changed: the conversation is as `before`, and no mail has gone out."""
+    assert conversation_row(app, conversation_id) == before
+    assert new_mail(deliver, mailbox) == []
+
+
 def add_held(app, employee_id, question_set_id, days_ago):
     """A conversation held `days_ago` days ago, written directly to the database."""
     with app.app_context():
@@ -211,11 +203,11 @@ def add_held(app, employee_id, question_set_id, days_ago):
 
 
 def test_leader_plans_previews_and_sends_the_invitation_with_a_calendar_event(
-    app, client, auth, people, question_bank, deliver, mailbox
+    app, people, as_, question_bank, deliver, mailbox
 ):
-    auth.login(EMAILS["lars"])
+    lars = as_("lars")
     message = "Jeg gleder meg til en god prat om året som har gått."
-    response = client.post("/conversations/plan", data=plan_data(
+    response = lars.post("/conversations/plan", data=plan_data(
         people["anne"], question_bank["standard"], days=20, clock="10:00", duration=75,
         place="Møterom Fjorden", message=message,
     ))
@@ -233,7 +225,7 @@ def test_leader_plans_previews_and_sends_the_invitation_with_a_calendar_event(
     assert planned["invited_at"] is None
 
     # The show page previews the invitation as Anne will read it; nothing is sent yet.
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = lars.get(response.headers["Location"]).get_data(as_text=True)
     assert 'class="state state-planned"' in page
     preview = invitation_preview(page)
     assert "Anne Aas" in preview
@@ -244,19 +236,19 @@ def test_leader_plans_previews_and_sends_the_invitation_with_a_calendar_event(
     assert outbox_count(app) == 0
     assert new_mail(deliver, mailbox) == []
 
-    response = client.post(
+    response = lars.post(
         f"/conversations/{planned['id']}/send", data={"version": planned["version"]}
     )
     assert response.status_code == 302
-    sent = snapshot(app, planned["id"])
+    sent = conversation_row(app, planned["id"])
     assert sent["state"] == "invited"
     assert sent["invited_at"] is not None
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = lars.get(response.headers["Location"]).get_data(as_text=True)
     assert 'class="state state-invited"' in page
     assert f'action="/conversations/{planned["id"]}/send"' not in page
 
-    (email,) = new_mail(deliver, mailbox)
-    assert email["To"] == EMAILS["anne"]
+    email, calendar, event = calendar_mail(deliver, mailbox, "anne", "REQUEST",
+                                           sent["calendar_uid"], 0)
     prepare_link = f"{BASE_URL}/prepare/{planned['id']}"
     assert prepare_link in text_of(email)
     assert f'href="{prepare_link}"' in html_of(email)
@@ -266,10 +258,6 @@ def test_leader_plans_previews_and_sends_the_invitation_with_a_calendar_event(
     part = attachments(email)["invite.ics"]
     assert part.get_content_type() == "text/calendar"
     assert part.get_param("method") == "REQUEST"
-    calendar, event = calendar_of(email)
-    assert calendar["METHOD"] == "REQUEST"
-    assert str(event["UID"]) == sent["calendar_uid"]
-    assert event.decoded("SEQUENCE") == 0
     assert event["ORGANIZER"] == "mailto:lars@example.no"
     assert event["ORGANIZER"].params["CN"] == "Lars Lie"
     assert event["ATTENDEE"] == "mailto:anne@example.no"
@@ -285,21 +273,21 @@ def test_leader_plans_previews_and_sends_the_invitation_with_a_calendar_event(
     assert "Europe/Oslo" in [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")]
 
     # Sending twice sends nothing more.
-    client.post(f"/conversations/{planned['id']}/send")
+    lars.post(f"/conversations/{planned['id']}/send")
     assert new_mail(deliver, mailbox) == []
-    assert snapshot(app, planned["id"])["invited_at"] == sent["invited_at"]
+    assert conversation_row(app, planned["id"])["invited_at"] == sent["invited_at"]
 
 
 def test_moving_sends_a_calendar_update_and_a_new_message_alone_sends_nothing(
-    app, client, auth, people, make_conversation, deliver, mailbox
+    app, people, as_, make_conversation, deliver, mailbox
 ):
     conversation_id = make_conversation(people["anne"], days=20)
-    first = snapshot(app, conversation_id)
+    first = conversation_row(app, conversation_id)
     (_invitation,) = new_mail(deliver, mailbox)
-    auth.login(EMAILS["lars"])
+    lars = as_("lars")
 
     # The edit form is filled with the conversation as it is, on the Oslo clock.
-    form = form_values(client.get(f"/conversations/{conversation_id}/edit").get_data(
+    form = form_values(lars.get(f"/conversations/{conversation_id}/edit").get_data(
         as_text=True))
     start = to_oslo(first["starts_at"])
     assert form["day"] == start.date().isoformat()
@@ -309,32 +297,28 @@ def test_moving_sends_a_calendar_update_and_a_new_message_alone_sends_nothing(
     assert form["version"] == str(first["version"])
     assert "employee" not in form
 
-    response = client.post(f"/conversations/{conversation_id}/edit", data={
+    response = lars.post(f"/conversations/{conversation_id}/edit", data={
         **form, "day": oslo_day(25).isoformat(), "clock": "13:30",
     })
     assert response.status_code == 302
-    moved = snapshot(app, conversation_id)
+    moved = conversation_row(app, conversation_id)
     assert moved["starts_at"] == from_oslo(oslo_day(25), time(13, 30))
     assert moved["calendar_sequence"] == 1
     assert moved["state"] == "invited"
 
-    (update,) = new_mail(deliver, mailbox)
-    assert update["To"] == EMAILS["anne"]
-    calendar, event = calendar_of(update)
-    assert calendar["METHOD"] == "REQUEST"
-    assert str(event["UID"]) == first["calendar_uid"]
-    assert event.decoded("SEQUENCE") == 1
+    _update, _calendar, event = calendar_mail(deliver, mailbox, "anne", "REQUEST",
+                                              first["calendar_uid"], 1)
     assert wall_clock(event["DTSTART"].dt) == datetime.combine(oslo_day(25), time(13, 30))
     assert event["DTEND"].dt - event["DTSTART"].dt == timedelta(minutes=90)
 
     # Only the personal message changes: saved, and no update is sent.
-    form = form_values(client.get(f"/conversations/{conversation_id}/edit").get_data(
+    form = form_values(lars.get(f"/conversations/{conversation_id}/edit").get_data(
         as_text=True))
-    response = client.post(f"/conversations/{conversation_id}/edit", data={
+    response = lars.post(f"/conversations/{conversation_id}/edit", data={
         **form, "message": "Ta gjerne med tanker om neste år.",
     })
     assert response.status_code == 302
-    changed = snapshot(app, conversation_id)
+    changed = conversation_row(app, conversation_id)
     assert changed["message"] == "Ta gjerne med tanker om neste år."
     assert changed["starts_at"] == moved["starts_at"]
     assert changed["calendar_sequence"] == 1
@@ -342,39 +326,36 @@ def test_moving_sends_a_calendar_update_and_a_new_message_alone_sends_nothing(
 
 
 def test_cancelling_sends_a_cancellation_and_frees_the_person_for_a_new_conversation(
-    app, client, auth, people, question_bank, make_conversation, deliver, mailbox
+    app, people, as_, question_bank, make_conversation, deliver, mailbox
 ):
     conversation_id = make_conversation(people["anne"], days=20)
-    before = snapshot(app, conversation_id)
+    before = conversation_row(app, conversation_id)
     new_mail(deliver, mailbox)
-    auth.login(EMAILS["lars"])
+    lars = as_("lars")
 
-    response = client.post(
+    response = lars.post(
         f"/conversations/{conversation_id}/cancel", data={"version": before["version"]}
     )
     assert response.status_code == 302
-    cancelled = snapshot(app, conversation_id)
+    cancelled = conversation_row(app, conversation_id)
     assert cancelled["state"] == "cancelled"
     assert cancelled["cancelled_at"] is not None
     assert cancelled["calendar_sequence"] > before["calendar_sequence"]
 
-    (email,) = new_mail(deliver, mailbox)
-    assert email["To"] == EMAILS["anne"]
+    email, _calendar, event = calendar_mail(deliver, mailbox, "anne", "CANCEL",
+                                            before["calendar_uid"],
+                                            cancelled["calendar_sequence"])
     assert attachments(email)["invite.ics"].get_param("method") == "CANCEL"
-    calendar, event = calendar_of(email)
-    assert calendar["METHOD"] == "CANCEL"
-    assert str(event["UID"]) == before["calendar_uid"]
-    assert event.decoded("SEQUENCE") == cancelled["calendar_sequence"]
     assert str(event["STATUS"]) == "CANCELLED"
 
     # The show page offers no more changes, and the overview offers a new plan.
-    page = client.get(f"/conversations/{conversation_id}").get_data(as_text=True)
+    page = lars.get(f"/conversations/{conversation_id}").get_data(as_text=True)
     assert 'class="state state-cancelled"' in page
     assert f'action="/conversations/{conversation_id}/cancel"' not in page
-    _classes, row = person_row(client.get("/").get_data(as_text=True), people["anne"])
+    _classes, row = person_row(lars.get("/").get_data(as_text=True), people["anne"])
     assert f'href="/conversations/plan?employee={people["anne"]}"' in row
 
-    response = client.post(
+    response = lars.post(
         "/conversations/plan", data=plan_data(people["anne"], question_bank["standard"])
     )
     assert response.status_code == 302
@@ -385,23 +366,23 @@ def test_cancelling_sends_a_cancellation_and_frees_the_person_for_a_new_conversa
 
 
 def test_cancelling_an_unsent_conversation_sends_nothing(
-    app, client, auth, people, make_conversation, deliver, mailbox
+    app, people, as_, make_conversation, deliver, mailbox
 ):
     conversation_id = make_conversation(people["anne"], sent=False)
-    auth.login(EMAILS["lars"])
-    client.post(f"/conversations/{conversation_id}/cancel")
-    assert snapshot(app, conversation_id)["state"] == "cancelled"
+    lars = as_("lars")
+    lars.post(f"/conversations/{conversation_id}/cancel")
+    assert conversation_row(app, conversation_id)["state"] == "cancelled"
     assert new_mail(deliver, mailbox) == []
 
 
 # R2 and R3: two weeks' notice, and not in the leader's office -------------------------------
 
 
-def test_short_notice_must_be_confirmed(app, client, auth, people, question_bank):
-    auth.login(EMAILS["lars"])
+def test_short_notice_must_be_confirmed(app, people, as_, question_bank):
+    lars = as_("lars")
     data = plan_data(people["anne"], question_bank["standard"], days=10)
 
-    response = client.post("/conversations/plan", data=data)
+    response = lars.post("/conversations/plan", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert has_field_error(page, "confirm_short_notice")
@@ -410,15 +391,15 @@ def test_short_notice_must_be_confirmed(app, client, auth, people, question_bank
     assert form_values(page)["day"] == data["day"]
     assert conversation_count(app) == 0
 
-    response = client.post("/conversations/plan", data={**data, "confirm_short_notice": "y"})
+    response = lars.post("/conversations/plan", data={**data, "confirm_short_notice": "y"})
     assert response.status_code == 302
     (planned,) = conversations_of(app, people["anne"])
     assert planned["starts_at"] == from_oslo(oslo_day(10), time(10, 0))
 
 
-def test_two_weeks_ahead_needs_no_confirmation(app, client, auth, people, question_bank):
-    auth.login(EMAILS["lars"])
-    response = client.post(
+def test_two_weeks_ahead_needs_no_confirmation(app, people, as_, question_bank):
+    lars = as_("lars")
+    response = lars.post(
         "/conversations/plan", data=plan_data(people["anne"], question_bank["standard"], days=15)
     )
     assert response.status_code == 302
@@ -426,12 +407,12 @@ def test_two_weeks_ahead_needs_no_confirmation(app, client, auth, people, questi
 
 
 @pytest.mark.parametrize("place", ["Mitt kontor", "Kontoret til Lars"])
-def test_the_leaders_own_office_must_be_confirmed(app, client, auth, people, question_bank,
+def test_the_leaders_own_office_must_be_confirmed(app, people, as_, question_bank,
                                                   place):
-    auth.login(EMAILS["lars"])
+    lars = as_("lars")
     data = plan_data(people["anne"], question_bank["standard"], place=place)
 
-    response = client.post("/conversations/plan", data=data)
+    response = lars.post("/conversations/plan", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert has_field_error(page, "confirm_place")
@@ -439,15 +420,15 @@ def test_the_leaders_own_office_must_be_confirmed(app, client, auth, people, que
     assert form_values(page)["place"] == place
     assert conversation_count(app) == 0
 
-    response = client.post("/conversations/plan", data={**data, "confirm_place": "y"})
+    response = lars.post("/conversations/plan", data={**data, "confirm_place": "y"})
     assert response.status_code == 302
     (planned,) = conversations_of(app, people["anne"])
     assert planned["place"] == place
 
 
-def test_a_meeting_room_gives_no_warning(app, client, auth, people, question_bank):
-    auth.login(EMAILS["lars"])
-    response = client.post("/conversations/plan", data=plan_data(
+def test_a_meeting_room_gives_no_warning(app, people, as_, question_bank):
+    lars = as_("lars")
+    response = lars.post("/conversations/plan", data=plan_data(
         people["anne"], question_bank["standard"], place="Møterom 2"))
     assert response.status_code == 302
     (planned,) = conversations_of(app, people["anne"])
@@ -474,14 +455,14 @@ BAD_PLANS = {
 
 @pytest.mark.parametrize("case", list(BAD_PLANS))
 def test_bad_plans_are_refused_with_a_field_error_and_create_nothing(
-    app, client, auth, people, question_bank, case
+    app, people, as_, question_bank, case
 ):
     change, field = BAD_PLANS[case]
-    auth.login(EMAILS["lars"])
+    lars = as_("lars")
     data = {**plan_data(people["anne"], question_bank["standard"]),
             **change(people, question_bank)}
 
-    response = client.post("/conversations/plan", data=data)
+    response = lars.post("/conversations/plan", data=data)
     assert response.status_code == 422
     assert has_field_error(response.get_data(as_text=True), field)
     assert conversation_count(app) == 0
@@ -489,11 +470,11 @@ def test_bad_plans_are_refused_with_a_field_error_and_create_nothing(
 
 
 def test_a_second_open_conversation_is_refused(
-    app, client, auth, people, question_bank, make_conversation
+    app, people, as_, question_bank, make_conversation
 ):
     conversation_id = make_conversation(people["anne"], sent=False)
-    auth.login(EMAILS["lars"])
-    response = client.post(
+    lars = as_("lars")
+    response = lars.post(
         "/conversations/plan", data=plan_data(people["anne"], question_bank["loft"], days=40)
     )
     page = response.get_data(as_text=True)
@@ -503,31 +484,31 @@ def test_a_second_open_conversation_is_refused(
     assert [c["id"] for c in conversations_of(app, people["anne"])] == [conversation_id]
 
 
-def test_an_inactive_report_cannot_be_chosen(app, client, auth, make_user, people,
+def test_an_inactive_report_cannot_be_chosen(app, make_user, people, as_,
                                              question_bank):
     gone = make_user("Gunn Gått", "gunn@example.no", leader_id=people["lars"], active=False)
-    auth.login(EMAILS["lars"])
-    page = client.get("/conversations/plan").get_data(as_text=True)
+    lars = as_("lars")
+    page = lars.get("/conversations/plan").get_data(as_text=True)
     assert f'value="{people["anne"]}"' in page
     assert "Gunn Gått" not in page
-    response = client.post("/conversations/plan", data=plan_data(gone, question_bank["standard"]))
+    response = lars.post("/conversations/plan", data=plan_data(gone, question_bank["standard"]))
     assert has_field_error(response.get_data(as_text=True), "employee")
     assert conversation_count(app) == 0
 
 
-def test_the_plan_form_offers_only_the_leaders_own_people(app, client, auth, people):
-    auth.login(EMAILS["lars"])
-    page = client.get(f"/conversations/plan?employee={people['bjorn']}").get_data(as_text=True)
+def test_the_plan_form_offers_only_the_leaders_own_people(app, people, as_):
+    lars = as_("lars")
+    page = lars.get(f"/conversations/plan?employee={people['bjorn']}").get_data(as_text=True)
     assert "Anne Aas" in page
     assert "Bjørn Berg" in page
     assert "Dag Eide" not in page
     assert form_values(page)["employee"] == str(people["bjorn"])
 
 
-def test_an_employee_cannot_plan(app, client, auth, people, question_bank):
-    auth.login(EMAILS["anne"])
-    assert client.get("/conversations/plan").status_code == 403
-    response = client.post(
+def test_an_employee_cannot_plan(app, people, as_, question_bank):
+    anne = as_("anne")
+    assert anne.get("/conversations/plan").status_code == 403
+    response = anne.post(
         "/conversations/plan", data=plan_data(people["bjorn"], question_bank["standard"])
     )
     assert response.status_code == 403
@@ -535,13 +516,11 @@ def test_an_employee_cannot_plan(app, client, auth, people, question_bank):
 
 
 def test_editing_with_bad_input_changes_nothing(
-    app, client, auth, people, make_conversation, deliver, mailbox
+    app, people, as_, invited, deliver, mailbox
 ):
-    conversation_id = make_conversation(people["anne"])
-    new_mail(deliver, mailbox)
-    before = snapshot(app, conversation_id)
-    auth.login(EMAILS["lars"])
-    form = form_values(client.get(f"/conversations/{conversation_id}/edit").get_data(
+    before = conversation_row(app, invited)
+    lars = as_("lars")
+    form = form_values(lars.get(f"/conversations/{invited}/edit").get_data(
         as_text=True))
 
     for change, field in [
@@ -551,194 +530,176 @@ def test_editing_with_bad_input_changes_nothing(
         ({"day": oslo_day(3).isoformat()}, "confirm_short_notice"),
         ({"question_set_id": "999999"}, "question_set_id"),
     ]:
-        response = client.post(f"/conversations/{conversation_id}/edit", data={**form, **change})
+        response = lars.post(f"/conversations/{invited}/edit", data={**form, **change})
         assert response.status_code == 422, change
         assert has_field_error(response.get_data(as_text=True), field), change
 
-    assert snapshot(app, conversation_id) == before
-    assert new_mail(deliver, mailbox) == []
+    assert_unchanged(app, invited, before, deliver, mailbox)
 
 
 def test_editing_from_a_stale_page_changes_nothing(
-    app, client, auth, people, make_conversation, deliver, mailbox
+    app, people, as_, invited, deliver, mailbox
 ):
-    conversation_id = make_conversation(people["anne"])
-    new_mail(deliver, mailbox)
-    auth.login(EMAILS["lars"])
+    lars = as_("lars")
     # Two tabs with the edit form; the first one saves.
-    stale = form_values(client.get(f"/conversations/{conversation_id}/edit").get_data(
+    stale = form_values(lars.get(f"/conversations/{invited}/edit").get_data(
         as_text=True))
-    fresh = form_values(client.get(f"/conversations/{conversation_id}/edit").get_data(
+    fresh = form_values(lars.get(f"/conversations/{invited}/edit").get_data(
         as_text=True))
-    assert client.post(f"/conversations/{conversation_id}/edit", data={
+    assert lars.post(f"/conversations/{invited}/edit", data={
         **fresh, "message": "Fra den første fanen.",
     }).status_code == 302
-    before = snapshot(app, conversation_id)
+    before = conversation_row(app, invited)
 
-    response = client.post(f"/conversations/{conversation_id}/edit", data={
+    response = lars.post(f"/conversations/{invited}/edit", data={
         **stale, "day": oslo_day(30).isoformat(), "clock": "09:00",
     })
     assert response.status_code == 409
     assert has_form_error(response.get_data(as_text=True))
-    assert snapshot(app, conversation_id) == before
-    assert new_mail(deliver, mailbox) == []
+    assert_unchanged(app, invited, before, deliver, mailbox)
 
 
 @pytest.mark.parametrize("action", ["send", "cancel"])
 def test_a_leader_action_from_a_stale_page_changes_nothing(
-    app, client, auth, people, make_conversation, deliver, mailbox, action
+    app, people, as_, make_conversation, deliver, mailbox, action
 ):
     conversation_id = make_conversation(people["anne"], sent=False)
-    stale_version = snapshot(app, conversation_id)["version"]
-    auth.login(EMAILS["lars"])
-    form = form_values(client.get(f"/conversations/{conversation_id}/edit").get_data(
+    stale_version = conversation_row(app, conversation_id)["version"]
+    lars = as_("lars")
+    form = form_values(lars.get(f"/conversations/{conversation_id}/edit").get_data(
         as_text=True))
-    client.post(f"/conversations/{conversation_id}/edit", data={**form, "message": "Hei"})
-    before = snapshot(app, conversation_id)
+    lars.post(f"/conversations/{conversation_id}/edit", data={**form, "message": "Hei"})
+    before = conversation_row(app, conversation_id)
     assert before["version"] != stale_version
 
-    response = client.post(
+    response = lars.post(
         f"/conversations/{conversation_id}/{action}", data={"version": stale_version},
         follow_redirects=True,
     )
     assert 'class="flash flash-error"' in response.get_data(as_text=True)
-    assert snapshot(app, conversation_id) == before
-    assert new_mail(deliver, mailbox) == []
+    assert_unchanged(app, conversation_id, before, deliver, mailbox)
 
 
 # The employee answers -----------------------------------------------------------------------
 
 
 def test_employee_accepts_and_the_leader_is_told(
-    app, client, auth, people, make_conversation, deliver, mailbox
+    app, people, as_, invited, deliver, mailbox
 ):
-    conversation_id = make_conversation(people["anne"])
-    new_mail(deliver, mailbox)
-    version = snapshot(app, conversation_id)["version"]
-    auth.login(EMAILS["anne"])
+    version = conversation_row(app, invited)["version"]
+    anne = as_("anne")
 
-    response = client.post(f"/conversations/{conversation_id}/accept", data={"version": version})
+    response = anne.post(f"/conversations/{invited}/accept", data={"version": version})
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/prepare/{conversation_id}"
-    accepted = snapshot(app, conversation_id)
+    assert response.headers["Location"] == f"/prepare/{invited}"
+    accepted = conversation_row(app, invited)
     assert accepted["state"] == "accepted"
     assert accepted["accepted_at"] is not None
 
-    (email,) = new_mail(deliver, mailbox)
-    assert email["To"] == EMAILS["lars"]
+    email = one_new_mail(deliver, mailbox, EMAILS["lars"])
     assert "Anne Aas" in text_of(email)
-    assert f"{BASE_URL}/conversations/{conversation_id}" in text_of(email)
+    assert f"{BASE_URL}/conversations/{invited}" in text_of(email)
     assert "invite.ics" not in attachments(email)
 
     # Accepting again tells nobody anything new.
-    client.post(f"/conversations/{conversation_id}/accept")
+    anne.post(f"/conversations/{invited}/accept")
     assert new_mail(deliver, mailbox) == []
-    assert snapshot(app, conversation_id)["accepted_at"] == accepted["accepted_at"]
+    assert conversation_row(app, invited)["accepted_at"] == accepted["accepted_at"]
 
 
 def propose(client, app, conversation_id, *, days=25, clock="14:15", comment=""):
     page = client.get(f"/conversations/{conversation_id}/respond").get_data(as_text=True)
     form = form_values(page)
-    assert form["version"] == str(snapshot(app, conversation_id)["version"])
+    assert form["version"] == str(conversation_row(app, conversation_id)["version"])
     return client.post(f"/conversations/{conversation_id}/respond", data={
         **form, "day": oslo_day(days).isoformat(), "clock": clock, "comment": comment,
     })
 
 
+def answer_the_proposal(client, app, conversation_id, answer, version):
+    """The leader answers the employee's proposal (`answer`: use-proposed-time or keep-time):
+    the proposal is gone, and the employee is invited again. Returns the conversation's row."""
+    response = client.post(f"/conversations/{conversation_id}/{answer}",
+                           data={"version": version})
+    assert response.status_code == 302
+    answered = conversation_row(app, conversation_id)
+    assert answered["proposed_starts_at"] is None
+    assert answered["state"] == "invited"
+    return answered
+
+
 def test_employee_proposes_a_time_and_the_leader_moves_to_it(
-    app, client, people, make_conversation, deliver, mailbox
+    app, people, as_, invited, deliver, mailbox
 ):
-    conversation_id = make_conversation(people["anne"], days=20)
-    first = snapshot(app, conversation_id)
-    new_mail(deliver, mailbox)
-    anne = login(app, EMAILS["anne"])
+    first = conversation_row(app, invited)
+    anne = as_("anne")
     comment = "Jeg er på kurs den uka. Passer torsdagen etter?"
 
-    response = propose(anne, app, conversation_id, days=27, clock="14:15", comment=comment)
+    response = propose(anne, app, invited, days=27, clock="14:15", comment=comment)
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/prepare/{conversation_id}"
-    proposed = snapshot(app, conversation_id)
+    assert response.headers["Location"] == f"/prepare/{invited}"
+    proposed = conversation_row(app, invited)
     assert proposed["state"] == "time_proposed"
     assert proposed["proposed_starts_at"] == from_oslo(oslo_day(27), time(14, 15))
     assert proposed["proposal_comment"] == comment
     assert proposed["starts_at"] == first["starts_at"]
 
-    (email,) = new_mail(deliver, mailbox)
-    assert email["To"] == EMAILS["lars"]
+    email = one_new_mail(deliver, mailbox, EMAILS["lars"])
     assert comment in text_of(email)
     assert comment in html_of(email)
-    assert f"{BASE_URL}/conversations/{conversation_id}" in text_of(email)
+    assert f"{BASE_URL}/conversations/{invited}" in text_of(email)
 
-    lars = login(app, EMAILS["lars"])
-    page = lars.get(f"/conversations/{conversation_id}").get_data(as_text=True)
+    lars = as_("lars")
+    page = lars.get(f"/conversations/{invited}").get_data(as_text=True)
     assert 'id="proposal-heading"' in page
     assert comment in page
-    assert f'action="/conversations/{conversation_id}/use-proposed-time"' in page
+    assert f'action="/conversations/{invited}/use-proposed-time"' in page
 
-    response = lars.post(f"/conversations/{conversation_id}/use-proposed-time",
-                         data={"version": proposed["version"]})
-    assert response.status_code == 302
-    moved = snapshot(app, conversation_id)
+    moved = answer_the_proposal(lars, app, invited, "use-proposed-time", proposed["version"])
     assert moved["starts_at"] == proposed["proposed_starts_at"]
-    assert moved["proposed_starts_at"] is None
     assert moved["calendar_sequence"] == first["calendar_sequence"] + 1
-    assert moved["state"] == "invited"
 
-    (update,) = new_mail(deliver, mailbox)
-    assert update["To"] == EMAILS["anne"]
-    calendar, event = calendar_of(update)
-    assert calendar["METHOD"] == "REQUEST"
-    assert str(event["UID"]) == first["calendar_uid"]
-    assert event.decoded("SEQUENCE") == moved["calendar_sequence"]
+    _update, _calendar, event = calendar_mail(deliver, mailbox, "anne", "REQUEST",
+                                              first["calendar_uid"], moved["calendar_sequence"])
     assert wall_clock(event["DTSTART"].dt) == datetime.combine(oslo_day(27), time(14, 15))
 
 
 def test_the_leader_keeps_the_planned_time_and_the_employee_is_told(
-    app, client, people, make_conversation, deliver, mailbox
+    app, people, as_, invited, deliver, mailbox
 ):
-    conversation_id = make_conversation(people["anne"], days=20)
-    first = snapshot(app, conversation_id)
+    first = conversation_row(app, invited)
+    anne = as_("anne")
+    assert propose(anne, app, invited, comment="Kan vi ta det senere?").status_code == 302
     new_mail(deliver, mailbox)
-    anne = login(app, EMAILS["anne"])
-    assert propose(anne, app, conversation_id, comment="Kan vi ta det senere?").status_code == 302
-    new_mail(deliver, mailbox)
-    proposed = snapshot(app, conversation_id)
+    proposed = conversation_row(app, invited)
 
-    lars = login(app, EMAILS["lars"])
-    response = lars.post(f"/conversations/{conversation_id}/keep-time",
-                         data={"version": proposed["version"]})
-    assert response.status_code == 302
-    kept = snapshot(app, conversation_id)
+    lars = as_("lars")
+    kept = answer_the_proposal(lars, app, invited, "keep-time", proposed["version"])
     assert kept["starts_at"] == first["starts_at"]
-    assert kept["proposed_starts_at"] is None
     assert kept["calendar_sequence"] == first["calendar_sequence"]
-    assert kept["state"] == "invited"
 
-    (email,) = new_mail(deliver, mailbox)
-    assert email["To"] == EMAILS["anne"]
-    assert f"{BASE_URL}/prepare/{conversation_id}" in text_of(email)
+    email = one_new_mail(deliver, mailbox, EMAILS["anne"])
+    assert f"{BASE_URL}/prepare/{invited}" in text_of(email)
     assert "invite.ics" not in attachments(email)
 
     # Anne can answer again: she accepts the time that stands.
-    assert anne.post(f"/conversations/{conversation_id}/accept").status_code == 302
-    assert snapshot(app, conversation_id)["state"] == "accepted"
+    assert anne.post(f"/conversations/{invited}/accept").status_code == 302
+    assert conversation_row(app, invited)["state"] == "accepted"
 
 
 def test_answers_from_a_page_older_than_the_leaders_change_are_refused(
-    app, client, people, make_conversation, deliver, mailbox
+    app, people, as_, invited, deliver, mailbox
 ):
-    conversation_id = make_conversation(people["anne"], days=20)
-    new_mail(deliver, mailbox)
-    base = f"/conversations/{conversation_id}"
-    anne = login(app, EMAILS["anne"])
-    seen = snapshot(app, conversation_id)
+    base = f"/conversations/{invited}"
+    anne = as_("anne")
+    seen = conversation_row(app, invited)
     proposal = form_values(anne.get(f"{base}/respond").get_data(as_text=True))
 
     # Lars moves the conversation while Anne has the old time in front of her.
-    lars = login(app, EMAILS["lars"])
+    lars = as_("lars")
     form = form_values(lars.get(f"{base}/edit").get_data(as_text=True))
     lars.post(f"{base}/edit", data={**form, "day": oslo_day(22).isoformat()})
-    moved = snapshot(app, conversation_id)
+    moved = conversation_row(app, invited)
     assert moved["calendar_sequence"] == 1
     new_mail(deliver, mailbox)
 
@@ -749,39 +710,34 @@ def test_answers_from_a_page_older_than_the_leaders_change_are_refused(
         **proposal, "day": oslo_day(28).isoformat(), "clock": "12:00", "comment": "Senere?"})
     assert response.status_code == 409
     assert has_form_error(response.get_data(as_text=True))
-    assert snapshot(app, conversation_id) == moved
-    assert new_mail(deliver, mailbox) == []
+    assert_unchanged(app, invited, moved, deliver, mailbox)
 
 
 def test_proposing_a_time_in_the_past_is_refused(
-    app, client, auth, people, make_conversation, deliver, mailbox
+    app, people, as_, invited, deliver, mailbox
 ):
-    conversation_id = make_conversation(people["anne"])
-    new_mail(deliver, mailbox)
-    before = snapshot(app, conversation_id)
-    auth.login(EMAILS["anne"])
+    before = conversation_row(app, invited)
+    anne = as_("anne")
 
-    response = propose(client, app, conversation_id, days=-1, comment="I går passet best")
+    response = propose(anne, app, invited, days=-1, comment="I går passet best")
     assert response.status_code == 422
     assert has_field_error(response.get_data(as_text=True), "day")
-    assert snapshot(app, conversation_id) == before
-    assert new_mail(deliver, mailbox) == []
+    assert_unchanged(app, invited, before, deliver, mailbox)
 
 
 def test_an_unsent_invitation_is_the_leaders_draft(
-    app, client, auth, people, make_conversation, deliver, mailbox
+    app, people, as_, make_conversation, deliver, mailbox
 ):
     conversation_id = make_conversation(people["anne"], sent=False)
-    before = snapshot(app, conversation_id)
-    auth.login(EMAILS["anne"])
+    before = conversation_row(app, conversation_id)
+    anne = as_("anne")
     base = f"/conversations/{conversation_id}"
-    assert client.get(f"{base}/respond").status_code == 404
-    response = client.post(f"{base}/respond", data={
+    assert anne.get(f"{base}/respond").status_code == 404
+    response = anne.post(f"{base}/respond", data={
         "day": oslo_day(30).isoformat(), "clock": "09:00", "comment": "Kladd"})
     assert response.status_code == 404
-    assert client.post(f"{base}/accept").status_code == 404
-    assert snapshot(app, conversation_id) == before
-    assert new_mail(deliver, mailbox) == []
+    assert anne.post(f"{base}/accept").status_code == 404
+    assert_unchanged(app, conversation_id, before, deliver, mailbox)
 
 
 # Who may do what ----------------------------------------------------------------------------
@@ -803,21 +759,21 @@ def every_request(conversation_id, data):
     ]
 
 
-@pytest.mark.parametrize("outsider", ["bjorn", "lena", "hr"])
+@pytest.mark.parametrize("outsider", OUTSIDERS)
 def test_nobody_else_sees_or_changes_a_conversation(
-    app, people, question_bank, make_conversation, deliver, mailbox, outsider
+    app, people, as_, question_bank, make_conversation, deliver, mailbox, outsider
 ):
     conversation_id = make_conversation(people["anne"], sent=False, place="Møterom Fjorden")
-    anne = login(app, EMAILS["anne"])
+    anne = as_("anne")
     # Sent, with a proposal from Anne, so that every action would have something to do.
-    lars = login(app, EMAILS["lars"])
+    lars = as_("lars")
     lars.post(f"/conversations/{conversation_id}/send")
     assert propose(anne, app, conversation_id, comment="Hemmelig grunn").status_code == 302
     new_mail(deliver, mailbox)
-    before = snapshot(app, conversation_id)
+    before = conversation_row(app, conversation_id)
     data = plan_data(people["anne"], question_bank["standard"], days=30, place="Kantina")
 
-    client = login(app, EMAILS[outsider])
+    client = as_(outsider)
     for method, url, form in every_request(conversation_id, data):
         response = client.open(url, method=method, data=form)
         assert response.status_code == 403, (method, url)
@@ -825,44 +781,37 @@ def test_nobody_else_sees_or_changes_a_conversation(
         assert "Møterom Fjorden" not in page, url
         assert "Hemmelig grunn" not in page, url
 
-    assert snapshot(app, conversation_id) == before
-    assert new_mail(deliver, mailbox) == []
+    assert_unchanged(app, conversation_id, before, deliver, mailbox)
 
 
 def test_the_leader_cannot_answer_for_the_employee(
-    app, client, auth, people, make_conversation, deliver, mailbox
+    app, people, as_, invited, deliver, mailbox
 ):
-    conversation_id = make_conversation(people["anne"])
-    new_mail(deliver, mailbox)
-    before = snapshot(app, conversation_id)
-    auth.login(EMAILS["lars"])
-    assert client.post(f"/conversations/{conversation_id}/accept").status_code == 403
-    assert client.get(f"/conversations/{conversation_id}/respond").status_code == 403
-    response = client.post(f"/conversations/{conversation_id}/respond", data={
+    before = conversation_row(app, invited)
+    lars = as_("lars")
+    assert lars.post(f"/conversations/{invited}/accept").status_code == 403
+    assert lars.get(f"/conversations/{invited}/respond").status_code == 403
+    response = lars.post(f"/conversations/{invited}/respond", data={
         "day": oslo_day(30).isoformat(), "clock": "09:00"})
     assert response.status_code == 403
-    assert snapshot(app, conversation_id) == before
-    assert new_mail(deliver, mailbox) == []
+    assert_unchanged(app, invited, before, deliver, mailbox)
 
 
 def test_the_employee_cannot_use_the_leaders_pages(
-    app, client, auth, people, question_bank, make_conversation, deliver, mailbox
+    app, people, as_, question_bank, invited, deliver, mailbox
 ):
-    conversation_id = make_conversation(people["anne"])
-    new_mail(deliver, mailbox)
-    before = snapshot(app, conversation_id)
-    auth.login(EMAILS["anne"])
+    before = conversation_row(app, invited)
+    anne = as_("anne")
     data = plan_data(people["anne"], question_bank["standard"], days=30)
-    for method, url, form in every_request(conversation_id, data)[:7]:
-        assert client.open(url, method=method, data=form).status_code == 403, (method, url)
-    assert snapshot(app, conversation_id) == before
-    assert new_mail(deliver, mailbox) == []
+    for method, url, form in every_request(invited, data)[:7]:
+        assert anne.open(url, method=method, data=form).status_code == 403, (method, url)
+    assert_unchanged(app, invited, before, deliver, mailbox)
 
 
-def test_a_conversation_that_does_not_exist_is_not_found(client, auth, people):
-    auth.login(EMAILS["lars"])
-    assert client.get("/conversations/999999").status_code == 404
-    assert client.post("/conversations/999999/cancel").status_code == 404
+def test_a_conversation_that_does_not_exist_is_not_found(people, as_):
+    lars = as_("lars")
+    assert lars.get("/conversations/999999").status_code == 404
+    assert lars.post("/conversations/999999/cancel").status_code == 404
 
 
 def test_visitors_are_sent_to_the_login_page(client, people, make_conversation):
@@ -877,7 +826,7 @@ def test_visitors_are_sent_to_the_login_page(client, people, make_conversation):
 
 
 def test_overview_marks_people_without_a_conversation_in_the_last_year(
-    app, client, auth, make_user, people, question_bank, make_conversation
+    app, make_user, people, as_, question_bank, make_conversation
 ):
     standard = question_bank["standard"]
     carl = make_user("Carl Crone", "carl@example.no", leader_id=people["lars"])
@@ -898,8 +847,8 @@ def test_overview_marks_people_without_a_conversation_in_the_last_year(
     make_conversation(people["anne"], days=30, sent=False)
     make_conversation(carl, days=300, sent=True)
 
-    auth.login(EMAILS["lars"])
-    page = client.get("/").get_data(as_text=True)
+    lars = as_("lars")
+    page = lars.get("/").get_data(as_text=True)
 
     assert person_row(page, people["dag"]) is None
     assert "Dag Eide" not in page
@@ -924,7 +873,7 @@ def test_overview_marks_people_without_a_conversation_in_the_last_year(
 
 
 def test_overview_is_a_fixed_number_of_queries_however_many_people(
-    app, make_user, people, question_bank, make_conversation, count_queries
+    app, make_user, people, as_, question_bank, make_conversation, count_queries
 ):
     standard = question_bank["standard"]
     lena_people = [people["dag"]] + [
@@ -935,15 +884,15 @@ def test_overview_is_a_fixed_number_of_queries_however_many_people(
         add_held(app, person, standard, days_ago=100 + 50 * n)
         make_conversation(person, days=20 + n, sent=bool(n % 2))
 
-    def queries_for_home(email):
-        client = login(app, email)
+    def queries_for_home(who):
+        client = as_(who)
         client.get("/")  # the first page after logging in may do one-off work
         with count_queries() as statements:
             page = client.get("/").get_data(as_text=True)
         return len(statements), page
 
-    two, lars_page = queries_for_home(EMAILS["lars"])
-    eight, lena_page = queries_for_home(EMAILS["lena"])
+    two, lars_page = queries_for_home("lars")
+    eight, lena_page = queries_for_home("lena")
     assert len(re.findall(r'<tr id="person-', lars_page)) == 2
     assert len(re.findall(r'<tr id="person-', lena_page)) == 8
     assert eight == two, (two, eight)

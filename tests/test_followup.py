@@ -16,9 +16,9 @@ from medsamtale.models import Action, ActionUpdate, AgendaItem, Conversation
 from medsamtale.models.agenda import FOLLOW_UP
 from medsamtale.timeutil import utcnow
 
-from .conftest import EMAILS, agree_actions
-
-HX = {"HX-Request": "true"}
+from .fixtures.app import EMAILS, OUTSIDERS
+from .fixtures.domain import agree_actions
+from .helpers import HX, assert_block, has_field_error, new_mail, text_of
 
 
 @pytest.fixture
@@ -56,20 +56,22 @@ def test_actions_are_not_followed_up_before_the_minutes_are_approved(
     assert response.status_code == 404
 
 
-def test_either_party_records_progress_and_marks_done_with_a_comment(app, as_, agreed):
+def test_either_party_records_progress_and_marks_done_with_a_comment(app, as_, agreed,
+                                                                     rendered):
     _conversation, (excel, mentor) = agreed
     response = as_("lars").post(f"/actions/{excel}/progress",
                                 data={"comment": "Kurset er bestilt", "done": "0"}, headers=HX)
     assert response.status_code == 200
     fragment = response.get_data(as_text=True)
-    assert 'id="actions"' in fragment and "<html" not in fragment
+    assert 'id="actions"' in fragment
+    assert_block(rendered, "main/home.html", "actions")
     assert "Kurset er bestilt" in fragment
 
     # A comment is required; what was typed is not lost (an empty one has nothing to lose).
     response = as_("anne").post(f"/actions/{excel}/progress", data={"comment": " ", "done": "1"},
                                 headers=HX)
     assert response.status_code == 422
-    assert f'id="comment-{excel}-errors"' in response.get_data(as_text=True)
+    assert has_field_error(response.get_data(as_text=True), f"comment-{excel}")
 
     as_("anne").post(f"/actions/{excel}/progress",
                      data={"comment": "Fullført kurset", "done": "1"}, headers=HX)
@@ -123,7 +125,7 @@ def test_a_done_action_can_be_opened_again_with_a_reason(app, as_, agreed):
     assert 'class="update-reopened"' in page and "Kurset ble avlyst" in page
 
 
-@pytest.mark.parametrize("who", ["bjorn", "lena", "hr"])
+@pytest.mark.parametrize("who", OUTSIDERS)
 def test_nobody_else_follows_up_the_actions(app, as_, agreed, who):
     _conversation, (excel, _mentor) = agreed
     response = as_(who).post(f"/actions/{excel}/progress", data={"comment": "x", "done": "1"})
@@ -139,16 +141,14 @@ def test_reminders_go_before_the_deadline_and_when_it_has_passed_once_each(
     app, agreed, deliver, mailbox
 ):
     _conversation, (excel, mentor) = agreed
-    deliver()
-    mailbox.messages.clear()
+    new_mail(deliver, mailbox)
     with app.app_context():
         app.config["ACTION_REMINDER_DAYS"] = 30
         assert queue_action_reminders() == 2  # Excel, due in 30 days: both parties
         assert queue_action_reminders() == 0
     messages = deliver()
     assert sorted(m["To"] for m in messages) == sorted([EMAILS["anne"], EMAILS["lars"]])
-    assert all("Ta kurs i Excel" in m.get_body(preferencelist=("plain",)).get_content()
-               for m in messages)
+    assert all("Ta kurs i Excel" in text_of(m) for m in messages)
     ahead_subjects = {m["Subject"] for m in messages}
 
     # Thirty-one days on, the deadline has passed: one more reminder each, then no more.
@@ -170,8 +170,8 @@ def test_the_outbox_command_queues_action_reminders(app, runner, agreed, mailbox
         app.config["ACTION_REMINDER_DAYS"] = 40
     result = runner.invoke(args=["outbox", "send"])
     assert "reminders 2" in result.output
-    assert sorted(m["To"] for m in mailbox.messages if "Excel" in m.get_body(
-        preferencelist=("plain",)).get_content()) == sorted([EMAILS["anne"], EMAILS["lars"]])
+    assert sorted(m["To"] for m in mailbox.messages if "Excel" in text_of(m)) == sorted(
+        [EMAILS["anne"], EMAILS["lars"]])
 
 
 def test_the_next_conversation_starts_with_the_actions_and_their_state(

@@ -22,6 +22,8 @@ from medsamtale.config import database_url
 from medsamtale.extensions import db
 from medsamtale.models import Organisation, Question, QuestionSet, User
 
+from .fixtures.app import logged_in
+
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "medsamtale" / "translations"
 
@@ -92,7 +94,7 @@ def test_init_creates_organisation_question_bank_and_first_admin(app, runner, cl
     response = client.post(link.group(1), data={"password": "first-password",
                                                 "confirm": "first-password"})
     assert response.location == "/login"
-    client.post("/login", data={"email": "sjef@fjord.no", "password": "first-password"})
+    logged_in(client, "sjef@fjord.no", "first-password")
     home = client.get("/").get_data(as_text=True)
     assert "Siri Sjef" in home
     assert "Fjord AS" in home
@@ -133,15 +135,14 @@ def test_norwegian_is_the_default_and_english_can_be_chosen(client, make_user):
     assert "Log in" in page
 
 
-def test_each_user_keeps_their_language(app, client, auth, make_user):
+def test_each_user_keeps_their_language(app, client, make_user):
     user_id = make_user("Kari Nordmann", "kari@example.no")
-    auth.login("kari@example.no")
+    logged_in(client, "kari@example.no")
     client.post("/language", data={"locale": "en"})
     with app.app_context():
         assert db.session.get(User, user_id).locale == "en"
-    auth.logout()
-    other = app.test_client()
-    other.post("/login", data={"email": "kari@example.no", "password": "correct-horse-battery"})
+    client.post("/logout")
+    other = logged_in(app.test_client(), "kari@example.no")
     assert '<html lang="en">' in other.get("/").get_data(as_text=True)
 
 

@@ -10,22 +10,24 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from medsamtale.extensions import db
-from medsamtale.models import Conversation, OutboxMessage, Pick, Question, QuestionSet
+from medsamtale.models import Conversation, Pick, Question, QuestionSet
 from medsamtale.preparation.reminders import queue_preparation_reminders
 
-from .conftest import EMAILS
+from .fixtures.app import EMAILS, OUTSIDERS, logged_in
+from .helpers import (
+    HX,
+    assert_block,
+    assert_template,
+    flashed_error,
+    new_mail,
+    outbox_count,
+    text_of,
+)
 
-HX = {"HX-Request": "true"}
 LONG = "x" * 2001
 
 
 # Helpers ------------------------------------------------------------------------------------
-
-
-def login(auth, who):
-    auth.logout()
-    response = auth.login(EMAILS[who])
-    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def question_ids(app, set_id):
@@ -73,11 +75,6 @@ def conversation(app, conversation_id):
         return {"state": c.state, "employee_topics": c.employee_topics,
                 "leader_topics": c.leader_topics, "employee_ready": c.employee_ready_at is not None,
                 "leader_ready": c.leader_ready_at is not None}
-
-
-def outbox_count(app):
-    with app.app_context():
-        return db.session.scalar(select(func.count(OutboxMessage.id)))
 
 
 def everything(app, conversation_id):
@@ -130,23 +127,11 @@ def refused(response):
     return page
 
 
-def flashed_error(client, response):
-    """A plain post was refused: redirected back, and the next page shows the message."""
-    assert response.status_code == 302
-    page = client.get(response.location).get_data(as_text=True)
-    assert "flash-error" in page
-    return page
-
-
-def body(message):
-    return message.get_body(("plain",)).get_content()
-
-
 @pytest.fixture
-def anne(people, make_conversation, auth):
-    """Anne's conversation with Lars (standard set, invited), with Anne logged in."""
+def anne(people, make_conversation, client):
+    """Anne's conversation with Lars (standard set, invited); `client` is Anne's."""
     conversation_id = make_conversation(people["anne"])
-    login(auth, "anne")
+    logged_in(client, EMAILS["anne"])
     return conversation_id
 
 
@@ -155,21 +140,16 @@ def standard(app, question_bank):
     return question_ids(app, question_bank["standard"])
 
 
-def clear_mail(deliver, mailbox):
-    """Send what is queued (invitations and the like) and forget it."""
-    deliver()
-    mailbox.messages.clear()
-
-
 # Picker limits ------------------------------------------------------------------------------
 
 
-def test_ten_picks_are_accepted_and_the_eleventh_refused(app, client, anne, standard):
+def test_ten_picks_are_accepted_and_the_eleventh_refused(app, client, anne, standard,
+                                                         rendered):
     for n, question_id in enumerate(standard[:10], start=1):
         page = accepted(pick(client, anne, question_id))
+        assert_block(rendered, "preparation/prepare.html", "picker")
         assert shown_count(page) == n
         assert page_picks(page) == standard[:n]
-    assert "<html" not in page
 
     page = refused(pick(client, anne, standard[10]))
     assert shown_count(page) == 10
@@ -290,15 +270,13 @@ def test_remove_then_pick_again(app, client, anne, standard):
 
 
 def test_a_pick_of_another_conversation_cannot_be_touched(
-    app, client, auth, people, make_conversation, anne, standard
+    app, client, as_, people, make_conversation, anne, standard
 ):
     bjorns = make_conversation(people["bjorn"])
-    login(auth, "bjorn")
-    accepted(pick(client, bjorns, standard[0]))
-    accepted(pick(client, bjorns, standard[1]))
+    accepted(pick(as_("bjorn"), bjorns, standard[0]))
+    accepted(pick(as_("bjorn"), bjorns, standard[1]))
     bjorn_pick = picks(app, bjorns)[1][0]
 
-    login(auth, "anne")
     accepted(pick(client, anne, standard[0]))
     accepted(pick(client, anne, standard[1]))
     before = picks(app, bjorns), picks(app, anne)
@@ -313,7 +291,7 @@ def test_a_pick_of_another_conversation_cannot_be_touched(
 # Notes, topics and the filter ---------------------------------------------------------------
 
 
-def test_notes_and_topics_are_saved_and_shown_again(app, client, anne, standard):
+def test_notes_and_topics_are_saved_and_shown_again(app, client, anne, standard, rendered):
     accepted(pick(client, anne, standard[0]))
     accepted(pick(client, anne, standard[1]))
     pick_id = picks(app, anne)[1][0]
@@ -321,7 +299,7 @@ def test_notes_and_topics_are_saved_and_shown_again(app, client, anne, standard)
                            data={"note": "  Jeg vil snakke om kurs i Python.  "}, headers=HX)
     assert response.status_code == 200
     assert 'class="saved"' in response.get_data(as_text=True)
-    assert "<html" not in response.get_data(as_text=True)
+    assert_template(rendered, "_saved.html")
     response = client.post(f"/prepare/{anne}/topics",
                            data={"topics": "Hjemmekontor\nNytt tastatur"}, headers=HX)
     assert response.status_code == 200
@@ -382,10 +360,11 @@ def a_word_of_one_question(app, set_id):
     raise AssertionError("no word belongs to one question alone")
 
 
-def test_the_filter_shows_only_matching_questions(app, client, anne, question_bank, standard):
+def test_the_filter_shows_only_matching_questions(app, client, anne, question_bank, standard,
+                                                  rendered):
     word, question_id = a_word_of_one_question(app, question_bank["standard"])
     page = accepted(client.get(f"/prepare/{anne}", query_string={"q": word}))
-    assert "<html" in page
+    assert_template(rendered, "preparation/prepare.html")
     assert page_menu(page) == [question_id]
     assert page.count('class="menu-question') == 1
 
@@ -393,7 +372,7 @@ def test_the_filter_shows_only_matching_questions(app, client, anne, question_ba
     response = client.get(f"/prepare/{anne}", query_string={"q": f"  {word.upper()} "},
                           headers=HX)
     block = accepted(response)
-    assert "<html" not in block and "<body" not in block
+    assert_block(rendered, "preparation/prepare.html", "picker")
     assert block.lstrip().startswith('<div id="picker">')
     assert page_menu(block) == [question_id]
 
@@ -447,9 +426,9 @@ def test_without_javascript_changes_redirect_back_and_show(app, client, anne, st
 
 
 def test_the_leader_sees_the_picks_only_when_the_employee_is_ready(
-    app, client, auth, anne, standard, deliver, mailbox
+    app, client, as_, anne, standard, deliver, mailbox
 ):
-    clear_mail(deliver, mailbox)
+    new_mail(deliver, mailbox)
     chosen = [standard[7], standard[2], standard[20]]
     for question_id in chosen:
         accepted(pick(client, anne, question_id))
@@ -459,9 +438,9 @@ def test_the_leader_sees_the_picks_only_when_the_employee_is_ready(
     client.post(f"/prepare/{anne}/topics", data={"topics": "Fleksitid-ønsket"}, headers=HX)
     texts = [in_page(question_text(app, q)) for q in chosen]
 
-    login(auth, "lars")
+    lars = as_("lars")
     for url in (f"/prepare/{anne}/leader", f"/conversations/{anne}"):
-        response = client.get(url)
+        response = lars.get(url)
         assert response.status_code == 200
         page = response.get_data(as_text=True)
         for text in texts:
@@ -470,28 +449,26 @@ def test_the_leader_sees_the_picks_only_when_the_employee_is_ready(
         assert "Fleksitid-ønsket" not in page
         assert 'class="pick"' not in page
     # A note on a pick is refused before the employee is ready.
-    response = client.post(f"/prepare/{anne}/leader/picks/{first}/note",
-                           data={"note": "For tidlig"}, headers=HX)
+    response = lars.post(f"/prepare/{anne}/leader/picks/{first}/note",
+                         data={"note": "For tidlig"}, headers=HX)
     assert response.status_code == 409
     assert picks(app, anne)[0][3] == ""
 
-    login(auth, "anne")
     response = client.post(f"/prepare/{anne}/ready")
     assert response.status_code == 302
     assert response.location == f"/prepare/{anne}"
     assert conversation(app, anne)["employee_ready"]
     messages = deliver()
     assert [m["To"] for m in messages] == [EMAILS["lars"]]
-    assert f"/conversations/{anne}" in body(messages[0])
+    assert f"/conversations/{anne}" in text_of(messages[0])
 
-    login(auth, "lars")
-    page = client.get(f"/prepare/{anne}/leader").get_data(as_text=True)
+    page = lars.get(f"/prepare/{anne}/leader").get_data(as_text=True)
     positions = [page.index(text) for text in texts]
     assert positions == sorted(positions)
     assert page.count('<li class="pick"') == 3
     assert "Fleksitid-ønsket" in page
     assert in_page(note) not in page
-    assert in_page(note) not in client.get(f"/conversations/{anne}").get_data(as_text=True)
+    assert in_page(note) not in lars.get(f"/conversations/{anne}").get_data(as_text=True)
 
 
 def test_the_employee_cannot_change_while_ready_until_reopened(app, client, anne, standard):
@@ -530,43 +507,40 @@ def test_ready_needs_a_pick(app, client, anne):
     assert not conversation(app, anne)["employee_ready"]
 
 
-def test_the_leaders_notes_and_topics_stay_the_leaders(app, client, auth, anne, standard):
+def test_the_leaders_notes_and_topics_stay_the_leaders(app, client, as_, anne, standard):
     for question_id in standard[:2]:
         accepted(pick(client, anne, question_id))
     client.post(f"/prepare/{anne}/ready")
     first = picks(app, anne)[0][0]
 
-    login(auth, "lars")
+    lars = as_("lars")
     leader_note = "Husk å ta opp lønnsrammen."
-    response = client.post(f"/prepare/{anne}/leader/picks/{first}/note",
-                           data={"note": leader_note}, headers=HX)
+    response = lars.post(f"/prepare/{anne}/leader/picks/{first}/note",
+                         data={"note": leader_note}, headers=HX)
     assert response.status_code == 200
     assert 'class="saved"' in response.get_data(as_text=True)
-    response = client.post(f"/prepare/{anne}/leader/topics",
-                           data={"topics": "Omorganisering-planen"}, headers=HX)
+    response = lars.post(f"/prepare/{anne}/leader/topics",
+                         data={"topics": "Omorganisering-planen"}, headers=HX)
     assert response.status_code == 200
     assert picks(app, anne)[0][3] == leader_note
     assert conversation(app, anne)["leader_topics"] == "Omorganisering-planen"
-    page = client.get(f"/prepare/{anne}/leader").get_data(as_text=True)
+    page = lars.get(f"/prepare/{anne}/leader").get_data(as_text=True)
     assert in_page(leader_note) in page and "Omorganisering-planen" in page
 
     # Too long: refused, nothing saved.
     before = everything(app, anne)
-    response = client.post(f"/prepare/{anne}/leader/picks/{first}/note", data={"note": LONG},
-                           headers=HX)
+    response = lars.post(f"/prepare/{anne}/leader/picks/{first}/note", data={"note": LONG},
+                         headers=HX)
     assert response.status_code == 422
-    response = client.post(f"/prepare/{anne}/leader/topics", data={"topics": LONG})
-    assert response.status_code == 302
-    assert "flash-error" in client.get(response.location).get_data(as_text=True)
+    flashed_error(lars, lars.post(f"/prepare/{anne}/leader/topics", data={"topics": LONG}))
     assert everything(app, anne) == before
 
     # Leader ready, and undone.
-    assert client.post(f"/prepare/{anne}/leader/ready").status_code == 302
+    assert lars.post(f"/prepare/{anne}/leader/ready").status_code == 302
     assert conversation(app, anne)["leader_ready"]
-    assert client.post(f"/prepare/{anne}/leader/ready", data={"ready": "0"}).status_code == 302
+    assert lars.post(f"/prepare/{anne}/leader/ready", data={"ready": "0"}).status_code == 302
     assert not conversation(app, anne)["leader_ready"]
 
-    login(auth, "anne")
     page = client.get(f"/prepare/{anne}").get_data(as_text=True)
     assert in_page(leader_note) not in page
     assert "Omorganisering-planen" not in page
@@ -598,35 +572,35 @@ def leader_requests(conversation_id, pick_id):
     ]
 
 
-@pytest.mark.parametrize("who", ["bjorn", "lena", "hr", "lars"])
-def test_only_the_employee_may_use_the_employee_pages(app, client, auth, anne, standard, who):
+@pytest.mark.parametrize("who", [*OUTSIDERS, "lars"])
+def test_only_the_employee_may_use_the_employee_pages(app, client, as_, anne, standard, who):
     for question_id in standard[:2]:
         accepted(pick(client, anne, question_id))
     pick_id = picks(app, anne)[1][0]
     before = everything(app, anne)
 
-    login(auth, who)
-    assert client.get(f"/prepare/{anne}").status_code == 403
-    assert client.get(f"/prepare/{anne}", headers=HX).status_code == 403
+    other = as_(who)
+    assert other.get(f"/prepare/{anne}").status_code == 403
+    assert other.get(f"/prepare/{anne}", headers=HX).status_code == 403
     for method, url, data in employee_requests(anne, pick_id, standard[2]):
         for headers in (HX, {}):
-            response = getattr(client, method)(url, data=data, headers=headers)
+            response = getattr(other, method)(url, data=data, headers=headers)
             assert response.status_code == 403, (who, url)
     assert everything(app, anne) == before
 
 
-@pytest.mark.parametrize("who", ["bjorn", "lena", "hr"])
-def test_only_the_leader_may_use_the_leader_pages(app, client, auth, anne, standard, who):
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_only_the_leader_may_use_the_leader_pages(app, client, as_, anne, standard, who):
     for question_id in standard[:2]:
         accepted(pick(client, anne, question_id))
     client.post(f"/prepare/{anne}/ready")
     pick_id = picks(app, anne)[0][0]
     before = everything(app, anne)
 
-    login(auth, who)
+    other = as_(who)
     for method, url, data in leader_requests(anne, pick_id):
         for headers in (HX, {}):
-            response = getattr(client, method)(url, data=data, headers=headers)
+            response = getattr(other, method)(url, data=data, headers=headers)
             assert response.status_code == 403, (who, url)
     assert everything(app, anne) == before
 
@@ -670,13 +644,13 @@ def test_both_are_reminded_once_the_day_before(
     app, people, make_conversation, deliver, mailbox
 ):
     conversation_id = make_conversation(people["anne"], days=1)
-    clear_mail(deliver, mailbox)
+    new_mail(deliver, mailbox)
 
     assert remind(app) == 2
     messages = deliver()
     assert sorted(m["To"] for m in messages) == [EMAILS["anne"], EMAILS["lars"]]
-    assert f"/prepare/{conversation_id}" in body(mailbox.to(EMAILS["anne"])[0])
-    assert f"/conversations/{conversation_id}" in body(mailbox.to(EMAILS["lars"])[0])
+    assert f"/prepare/{conversation_id}" in text_of(mailbox.to(EMAILS["anne"])[0])
+    assert f"/conversations/{conversation_id}" in text_of(mailbox.to(EMAILS["lars"])[0])
 
     before = outbox_count(app)
     assert remind(app) == 0
@@ -685,26 +659,24 @@ def test_both_are_reminded_once_the_day_before(
 
 
 def test_only_the_leader_is_reminded_when_the_employee_is_ready(
-    app, client, auth, people, make_conversation, standard, deliver, mailbox
+    app, as_, people, make_conversation, standard, deliver, mailbox
 ):
     conversation_id = make_conversation(people["anne"], days=1)
-    login(auth, "anne")
-    accepted(pick(client, conversation_id, standard[0]))
-    client.post(f"/prepare/{conversation_id}/ready")
+    accepted(pick(as_("anne"), conversation_id, standard[0]))
+    as_("anne").post(f"/prepare/{conversation_id}/ready")
     assert conversation(app, conversation_id)["state"] == "ready"
-    clear_mail(deliver, mailbox)
+    new_mail(deliver, mailbox)
 
     assert remind(app) == 1
     assert [m["To"] for m in deliver()] == [EMAILS["lars"]]
 
 
 def test_only_the_employee_is_reminded_when_the_leader_is_ready(
-    app, client, auth, people, make_conversation, deliver, mailbox
+    app, as_, people, make_conversation, deliver, mailbox
 ):
     conversation_id = make_conversation(people["anne"], days=1)
-    login(auth, "lars")
-    assert client.post(f"/prepare/{conversation_id}/leader/ready").status_code == 302
-    clear_mail(deliver, mailbox)
+    assert as_("lars").post(f"/prepare/{conversation_id}/leader/ready").status_code == 302
+    new_mail(deliver, mailbox)
 
     assert remind(app) == 1
     assert [m["To"] for m in deliver()] == [EMAILS["anne"]]
@@ -714,7 +686,7 @@ def test_reminders_come_as_many_days_ahead_as_configured(
     app, people, make_conversation, deliver, mailbox
 ):
     make_conversation(people["anne"], days=5)
-    clear_mail(deliver, mailbox)
+    new_mail(deliver, mailbox)
     assert app.config["PREPARATION_REMINDER_DAYS"] == 2
     assert remind(app) == 0
     assert deliver() == []
@@ -732,7 +704,7 @@ def test_no_reminders_for_a_conversation_not_sent_or_past(
     with app.app_context():
         db.session.get(Conversation, conversation_id).starts_at -= timedelta(days=2)
         db.session.commit()
-    clear_mail(deliver, mailbox)
+    new_mail(deliver, mailbox)
     assert remind(app) == 0
     assert deliver() == []
 
@@ -741,7 +713,7 @@ def test_outbox_send_queues_and_sends_the_reminders(
     app, runner, people, make_conversation, deliver, mailbox
 ):
     make_conversation(people["dag"], days=1)
-    clear_mail(deliver, mailbox)
+    new_mail(deliver, mailbox)
     result = runner.invoke(args=["outbox", "send"])
     assert result.exit_code == 0, result.output
     assert "reminders 2" in result.output
@@ -801,20 +773,19 @@ def test_picking_takes_as_many_queries_however_many_picks(
 
 
 def test_the_leader_page_takes_as_many_queries_however_many_picks(
-    app, client, auth, people, make_conversation, standard, count_queries
+    app, as_, people, make_conversation, standard, count_queries
 ):
     counts = []
+    lars = as_("lars")
     for who, how_many in (("anne", 1), ("bjorn", 10)):
         conversation_id = make_conversation(people[who])
-        login(auth, who)
         for question_id in standard[:how_many]:
-            accepted(pick(client, conversation_id, question_id))
-        client.post(f"/prepare/{conversation_id}/ready")
-        login(auth, "lars")
+            accepted(pick(as_(who), conversation_id, question_id))
+        as_(who).post(f"/prepare/{conversation_id}/ready")
         url = f"/prepare/{conversation_id}/leader"
-        client.get(url)  # warm up
-        counts.append(queries(count_queries, partial(client.get, url)))
-        page = client.get(url).get_data(as_text=True)
+        lars.get(url)  # warm up
+        counts.append(queries(count_queries, partial(lars.get, url)))
+        page = lars.get(url).get_data(as_text=True)
         assert page.count('<li class="pick"') == how_many
     assert counts[0] == counts[1]
 
@@ -836,13 +807,13 @@ def test_the_state_follows_the_preparation(app, client, anne, standard):
 
 
 def test_a_conversation_not_yet_sent_is_not_the_employees_to_see(
-    app, client, auth, people, make_conversation, standard
+    app, as_, people, make_conversation, standard
 ):
     conversation_id = make_conversation(people["anne"], sent=False)
     before = everything(app, conversation_id)
-    login(auth, "anne")
-    assert client.get(f"/prepare/{conversation_id}").status_code == 404
+    anne = as_("anne")
+    assert anne.get(f"/prepare/{conversation_id}").status_code == 404
     for method, url, data in employee_requests(conversation_id, 1, standard[0]):
-        assert getattr(client, method)(url, data=data, headers=HX).status_code == 404, url
+        assert getattr(anne, method)(url, data=data, headers=HX).status_code == 404, url
     assert everything(app, conversation_id) == before
     assert conversation(app, conversation_id)["state"] == "planned"

@@ -8,6 +8,9 @@ from sqlalchemy import func, select
 from medsamtale.extensions import db
 from medsamtale.models import FollowUpPrompt, Organisation, Question, QuestionSet, Theme
 
+from .fixtures.app import logged_in
+from .helpers import HX, assert_block, field_is_invalid, has_field_error, snapshot
+
 # Themes of the standard set that cover rule R15 (names as in the default bank).
 R15_THEMES = [
     "Oppfølging fra forrige samtale",
@@ -42,17 +45,14 @@ def counts(app):
         }
 
 
-def snapshot(app):
+def bank_snapshot(app):
     """Every theme, question and prompt with its text, order and state."""
-    with app.app_context():
-        return (
-            sorted((t.id, t.question_set_id, t.name, t.description, t.position, t.is_salary,
-                    t.retired_at) for t in db.session.scalars(select(Theme))),
-            sorted((q.id, q.theme_id, q.text, q.position, q.retired_at)
-                   for q in db.session.scalars(select(Question))),
-            sorted((p.id, p.question_id, p.text, p.position)
-                   for p in db.session.scalars(select(FollowUpPrompt))),
-        )
+    return (
+        snapshot(app, Theme, "id", "question_set_id", "name", "description", "position",
+                 "is_salary", "retired_at"),
+        snapshot(app, Question, "id", "theme_id", "text", "position", "retired_at"),
+        snapshot(app, FollowUpPrompt, "id", "question_id", "text", "position"),
+    )
 
 
 def set_id(app, key="standard"):
@@ -114,10 +114,17 @@ def new_question_data(theme_id, text="Hva gir deg energi i arbeidsdagen?",
 def assert_refused(response, field):
     page = response.get_data(as_text=True)
     assert response.status_code == 422, page
-    assert f'id="{field}-errors"' in page
-    tag = re.search(rf'<(?:input|textarea|select)[^>]*id="{field}"[^>]*>', page).group(0)
-    assert 'aria-invalid="true"' in tag
+    assert has_field_error(page, field)
+    assert field_is_invalid(page, field)
     return page
+
+
+def bank_block(client, rendered, path, data=None):
+    """POST `path` with htmx: 200, and only the bank block comes back. Returns it."""
+    response = client.post(f"/admin/questions/{path}", data=data, headers=HX)
+    assert response.status_code == 200
+    assert_block(rendered, "questionbank/index.html", "bank")
+    return response.get_data(as_text=True)
 
 
 # The default bank ---------------------------------------------------------------------------
@@ -222,22 +229,22 @@ def test_hr_admin_adds_and_edits_a_theme(bank, client, hr_admin):
     ids=["no-name", "long-name", "second-salary-theme"],
 )
 def test_a_bad_new_theme_is_refused(bank, client, hr_admin, data, field):
-    before = snapshot(bank)
+    before = bank_snapshot(bank)
     for key in ("standard", "loft"):
         response = client.post(f"/admin/questions/sets/{set_id(bank, key)}/themes/new",
                                data=data)
         assert_refused(response, field)
-    assert snapshot(bank) == before
+    assert bank_snapshot(bank) == before
 
 
 def test_a_second_salary_theme_is_refused_when_editing(bank, client, hr_admin):
     first = theme_order(bank)[0]
     salary = salary_theme_id(bank)
-    before = snapshot(bank)
+    before = bank_snapshot(bank)
     response = client.post(f"/admin/questions/themes/{first}",
                            data={"name": "Oppfølging", "description": "", "is_salary": "y"})
     assert_refused(response, "is_salary")
-    assert snapshot(bank) == before
+    assert bank_snapshot(bank) == before
     # The salary theme itself can be saved as the salary theme.
     response = client.post(f"/admin/questions/themes/{salary}",
                            data={"name": "Lønn, arbeidstid og betingelser", "description": "",
@@ -342,7 +349,7 @@ def test_hr_admin_adds_a_question_with_prompts_and_edits_it(bank, client, hr_adm
 def test_a_bad_question_is_refused_and_nothing_changes(bank, client, hr_admin, data, field):
     theme_id = theme_order(bank)[0]
     existing = question_order(bank, theme_id)[0]
-    before = snapshot(bank)
+    before = bank_snapshot(bank)
 
     response = client.post(f"/admin/questions/themes/{theme_id}/questions/new",
                            data={"theme_id": str(theme_id), **data})
@@ -352,24 +359,24 @@ def test_a_bad_question_is_refused_and_nothing_changes(bank, client, hr_admin, d
     response = client.post(f"/admin/questions/questions/{existing}",
                            data={"theme_id": str(theme_id), **data})
     assert_refused(response, field)
-    assert snapshot(bank) == before
+    assert bank_snapshot(bank) == before
 
 
 def test_a_question_cannot_be_moved_to_a_theme_of_another_set(bank, client, hr_admin):
     theme_id = theme_order(bank)[0]
     loft_theme = theme_order(bank, "loft")[0]
     existing = question_order(bank, theme_id)[0]
-    before = snapshot(bank)
+    before = bank_snapshot(bank)
     response = client.post(f"/admin/questions/questions/{existing}",
                            data=new_question_data(loft_theme))
     assert_refused(response, "theme_id")
-    assert snapshot(bank) == before
+    assert bank_snapshot(bank) == before
 
 
 # Order --------------------------------------------------------------------------------------
 
 
-def test_move_a_theme_up_and_down(bank, client, hr_admin):
+def test_move_a_theme_up_and_down(bank, client, hr_admin, rendered):
     first, second, third = theme_order(bank)[:3]
     response = client.post(f"/admin/questions/themes/{second}/move",
                            data={"direction": "up", "anchor": f"#theme-{second}"})
@@ -380,11 +387,7 @@ def test_move_a_theme_up_and_down(bank, client, hr_admin):
     assert order_in_page(page, "theme", [first, second, third]) == [second, first, third]
 
     # With htmx: only the bank block comes back, showing the new order.
-    response = client.post(f"/admin/questions/themes/{second}/move",
-                           data={"direction": "down"}, headers={"HX-Request": "true"})
-    fragment = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "<html" not in fragment and "<h1" not in fragment and "<header" not in fragment[:200]
+    fragment = bank_block(client, rendered, f"themes/{second}/move", {"direction": "down"})
     assert fragment.lstrip().startswith('<div id="bank">')
     assert fragment.count('<div id="bank">') == 1
     assert theme_order(bank)[:3] == [first, second, third]
@@ -398,24 +401,24 @@ def test_move_a_theme_up_and_down(bank, client, hr_admin):
 
 def test_a_bad_direction_is_refused(bank, client, hr_admin):
     second = theme_order(bank)[1]
-    before = snapshot(bank)
+    before = bank_snapshot(bank)
     assert client.post(f"/admin/questions/themes/{second}/move",
                        data={"direction": "sideways"}).status_code == 400
     assert client.post(f"/admin/questions/themes/{second}/move").status_code == 400
-    assert snapshot(bank) == before
+    assert bank_snapshot(bank) == before
 
 
-def test_the_salary_theme_stays_last_even_if_moved(bank, client, hr_admin):
+def test_the_salary_theme_stays_last_even_if_moved(bank, client, hr_admin, rendered):
     for key in ("standard", "loft"):
         salary = salary_theme_id(bank, key)
         before = theme_order(bank, key)
         assert before[-1] == salary
         client.post(f"/admin/questions/themes/{salary}/move", data={"direction": "up"})
         assert theme_order(bank, key) == before
-        response = client.post(f"/admin/questions/themes/{before[-2]}/move",
-                               data={"direction": "down"}, headers={"HX-Request": "true"})
+        fragment = bank_block(client, rendered, f"themes/{before[-2]}/move",
+                              {"direction": "down"})
         assert theme_order(bank, key) == before
-        assert order_in_page(response.get_data(as_text=True), "theme", before)[-1] == salary
+        assert order_in_page(fragment, "theme", before)[-1] == salary
         # Moving the theme before it up still works, and the salary theme stays last.
         client.post(f"/admin/questions/themes/{before[-2]}/move", data={"direction": "up"})
         assert theme_order(bank, key) == [*before[:-3], before[-2], before[-3], salary]
@@ -434,7 +437,7 @@ def test_the_salary_theme_stays_last_even_if_moved(bank, client, hr_admin):
         assert 'name="direction" value="down"' not in header
 
 
-def test_move_a_question_up_and_down(bank, client, hr_admin):
+def test_move_a_question_up_and_down(bank, client, hr_admin, rendered):
     theme_id, other_theme = theme_order(bank)[:2]
     other_order = question_order(bank, other_theme)
     q1, q2, q3 = question_order(bank, theme_id)[:3]
@@ -446,11 +449,7 @@ def test_move_a_question_up_and_down(bank, client, hr_admin):
     page = client.get("/admin/questions/").get_data(as_text=True)
     assert order_in_page(page, "question", [q1, q2, q3]) == [q2, q1, q3]
 
-    response = client.post(f"/admin/questions/questions/{q3}/move",
-                           data={"direction": "up"}, headers={"HX-Request": "true"})
-    fragment = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "<html" not in fragment
+    fragment = bank_block(client, rendered, f"questions/{q3}/move", {"direction": "up"})
     assert '<div id="bank">' in fragment
     assert question_order(bank, theme_id)[:3] == [q2, q3, q1]
     assert order_in_page(fragment, "question", [q1, q2, q3]) == [q2, q3, q1]
@@ -461,7 +460,7 @@ def test_move_a_question_up_and_down(bank, client, hr_admin):
 # Retire and restore -------------------------------------------------------------------------
 
 
-def test_retire_and_restore_a_question(bank, client, hr_admin):
+def test_retire_and_restore_a_question(bank, client, hr_admin, rendered):
     theme_id = theme_order(bank)[0]
     question_id = question_order(bank, theme_id)[1]
     text = question(bank, question_id)["text"]
@@ -482,24 +481,18 @@ def test_retire_and_restore_a_question(bank, client, hr_admin):
     assert f"/questions/{question_id}/restore" in item
     assert f"/questions/{question_id}/retire" not in item
 
-    response = client.post(f"/admin/questions/questions/{question_id}/restore",
-                           headers={"HX-Request": "true"})
-    fragment = response.get_data(as_text=True)
-    assert response.status_code == 200 and "<html" not in fragment
+    fragment = bank_block(client, rendered, f"questions/{question_id}/restore")
     assert question(bank, question_id)["retired_at"] is None
     assert "retired" not in element(fragment, "question", question_id)
     assert counts(bank) == before
 
 
-def test_retire_and_restore_a_theme(bank, client, hr_admin):
+def test_retire_and_restore_a_theme(bank, client, hr_admin, rendered):
     theme_id = theme_order(bank)[2]
     questions = question_order(bank, theme_id)
     before = counts(bank)
 
-    response = client.post(f"/admin/questions/themes/{theme_id}/retire",
-                           headers={"HX-Request": "true"})
-    fragment = response.get_data(as_text=True)
-    assert response.status_code == 200 and "<html" not in fragment
+    fragment = bank_block(client, rendered, f"themes/{theme_id}/retire")
     assert theme(bank, theme_id)["retired_at"] is not None
     assert counts(bank) == before
     # The theme and its questions are all still there.
@@ -521,7 +514,7 @@ def test_retire_and_restore_a_theme(bank, client, hr_admin):
 
 
 def test_unknown_items_are_not_found(bank, client, hr_admin):
-    before = snapshot(bank)
+    before = bank_snapshot(bank)
     for url in ["/admin/questions/themes/987654", "/admin/questions/questions/987654",
                 "/admin/questions/sets/987654/themes/new",
                 "/admin/questions/themes/987654/questions/new"]:
@@ -530,7 +523,7 @@ def test_unknown_items_are_not_found(bank, client, hr_admin):
                 "/admin/questions/questions/987654/retire",
                 "/admin/questions/questions/987654/move"]:
         assert client.post(url, data={"direction": "up"}).status_code == 404, url
-    assert snapshot(bank) == before
+    assert bank_snapshot(bank) == before
 
 
 # Performance --------------------------------------------------------------------------------
@@ -566,15 +559,14 @@ def test_bank_page_query_count_does_not_grow_with_the_number_of_questions(
 
 
 @pytest.mark.parametrize("role", ["employee", "leader"])
-def test_employees_and_leaders_are_refused_the_question_bank(bank, client, auth, make_user,
-                                                             role):
+def test_employees_and_leaders_are_refused_the_question_bank(bank, client, make_user, role):
     roles = ("employee", "leader") if role == "leader" else ("employee",)
     make_user("Pål Person", "paal@example.no", roles=roles)
-    assert auth.login("paal@example.no").status_code == 302
+    logged_in(client, "paal@example.no")
     standard = set_id(bank)
     theme_id = theme_order(bank)[1]
     question_id = question_order(bank, theme_id)[1]
-    before = snapshot(bank)
+    before = bank_snapshot(bank)
 
     for url in ["/admin/questions/", f"/admin/questions/sets/{standard}/themes/new",
                 f"/admin/questions/themes/{theme_id}",
@@ -598,5 +590,5 @@ def test_employees_and_leaders_are_refused_the_question_bank(bank, client, auth,
     ]
     for url, data in posts:
         assert client.post(url, data=data).status_code == 403, url
-        assert client.post(url, data=data, headers={"HX-Request": "true"}).status_code == 403
-    assert snapshot(bank) == before
+        assert client.post(url, data=data, headers=HX).status_code == 403
+    assert bank_snapshot(bank) == before

@@ -109,3 +109,17 @@ def test_every_route_view_says_what_it_is_for():
             ) and not ast.get_docstring(node):
                 missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
     assert missing == []
+
+
+def test_every_rule_the_code_cites_is_on_the_rules_page():
+    """R1–R16, cited in code and templates ("R5", "R7–R10"), each have a section in
+    docs/rules.md."""
+    import re
+
+    anchors = set(re.findall(r'<a id="r(\d+)"></a>', (ROOT / "docs" / "rules.md").read_text()))
+    assert anchors == {str(n) for n in range(1, 17)}
+    cited = set()
+    for path in [*PACKAGE.rglob("*.py"), *(ROOT / "templates").rglob("*.html")]:
+        for first, last in re.findall(r"\bR(\d+)(?:[–-]R?(\d+))?\b", path.read_text()):
+            cited |= {str(n) for n in range(int(first), int(last or first) + 1)}
+    assert cited and cited <= anchors, cited - anchors

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from sqlalchemy import select
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, ValidationError
 
@@ -34,9 +35,18 @@ class UserForm(FlaskForm):
     is_hr_admin = BooleanField(_l("HR admin"))
     locale = SelectField(_l("Language"), default="nb")
 
-    def __init__(self, *args, user: User | None, editor: User, **kwargs):
+    def __init__(self, *args, user: User | None, editor: User, languages: dict, **kwargs):
         super().__init__(*args, obj=user, **kwargs)
         self.user, self.editor = user, editor
+        leaders = db.session.scalars(
+            select(User).where(User.is_leader, User.active).order_by(User.name)
+        ).all()
+        self.leader_id.choices = [(0, _l("No leader"))] + [
+            (u.id, f"{u.name} ({u.email})") for u in leaders if u is not user
+        ]
+        self.locale.choices = list(languages.items())
+        if user is not None and not self.is_submitted():
+            self.leader_id.data = user.leader_id or 0
 
     @property
     def leader(self) -> User | None:

@@ -17,15 +17,6 @@ from ..models import Organisation, User
 from ..models.people import EMAIL_MAX, NAME_MAX, normalise_email
 
 
-def leader_choices(user: User | None) -> list[tuple[int, str]]:
-    leaders = db.session.scalars(
-        select(User).where(User.is_leader, User.active).order_by(User.name)
-    ).all()
-    choices = [(0, str(_l("No leader")))]
-    choices += [(u.id, f"{u.name} ({u.email})") for u in leaders if u is not user]
-    return choices
-
-
 def save_user(user: User, form) -> User:
     """Copy a validated UserForm onto `user`; a new person is sent a link to choose a
     password."""

@@ -23,12 +23,7 @@ def guard():
 
 
 def _user_form(user: User | None) -> UserForm:
-    form = UserForm(user=user, editor=current_user)
-    form.leader_id.choices = services.leader_choices(user)
-    form.locale.choices = list(current_app.config["LANGUAGES"].items())
-    if user is not None and not form.is_submitted():
-        form.leader_id.data = user.leader_id or 0
-    return form
+    return UserForm(user=user, editor=current_user, languages=current_app.config["LANGUAGES"])
 
 
 @bp.route("/")

@@ -3,14 +3,15 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from ..forms import at_most
 from ..models import User
 from ..models.people import EMAIL_MAX
 from ..passwords import MAX_LENGTH, MIN_LENGTH
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), at_most(EMAIL_MAX)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), at_most(MAX_LENGTH)])
 
     def validate(self, extra_validators=None) -> bool:
         """Valid when the email and password belong to an active account: `self.user`."""
@@ -26,7 +27,7 @@ class LoginForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=EMAIL_MAX)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), at_most(EMAIL_MAX)])
 
 
 class SetPasswordForm(FlaskForm):

@@ -13,13 +13,12 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     ValidationError,
 )
 
-from ..forms import strip
+from ..forms import at_most, strip
 from ..models.conversations import (
     COMMENT_MAX,
     DEFAULT_DURATION,
@@ -71,13 +70,13 @@ class PlanForm(WhenForm):
     )
     place = StringField(
         _l("Place"),
-        validators=[DataRequired(_l("Say where you will meet.")), Length(max=PLACE_MAX)],
+        validators=[DataRequired(_l("Say where you will meet.")), at_most(PLACE_MAX)],
         filters=[strip],
         description=_l("A quiet room where you will not be interrupted."),
     )
     question_set_id = SelectField(_l("Question set"), coerce=int, validate_choice=False)
     message = TextAreaField(
-        _l("Personal message"), validators=[Optional(), Length(max=MESSAGE_MAX)], filters=[strip]
+        _l("Personal message"), validators=[Optional(), at_most(MESSAGE_MAX)], filters=[strip]
     )
     confirm_short_notice = BooleanField(
         _l("I have agreed the time with the employee, or they are fine with short notice.")
@@ -143,7 +142,7 @@ class PlanForm(WhenForm):
 class ProposeTimeForm(WhenForm):
     comment = TextAreaField(
         _l("Comment"),
-        validators=[Optional(), Length(max=COMMENT_MAX)],
+        validators=[Optional(), at_most(COMMENT_MAX)],
         filters=[strip],
         description=_l("Why the time does not suit you, or which times would."),
     )

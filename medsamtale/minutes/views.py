@@ -76,7 +76,7 @@ def _back(conversation_id: int, anchor: str | None = None) -> str:
 # The employee's draft ----------------------------------------------------------------------------
 
 
-def _edit(conversation_id: int, change, *args, block: str, anchor: str, form=None):
+def _draft_change(conversation_id: int, change, *args, block: str, anchor: str, form=None):
     """One change of the draft; htmx gets `block` of the page ("saved": the status of an
     autosave), a plain post is sent back to the page at `anchor`. A draft that cannot
     change says why, rather than what is wrong with the form."""
@@ -102,21 +102,22 @@ def _edit(conversation_id: int, change, *args, block: str, anchor: str, form=Non
 def save_point(conversation_id: int, point_id: int):
     """Save a point as the employee types (autosave)."""
     form = PointForm()
-    return _edit(conversation_id, drafting.save_point, point_id, form.heading.data or "",
-                 form.body.data or "", block="saved", anchor=f"point-{point_id}", form=form)
+    return _draft_change(conversation_id, drafting.save_point, point_id,
+                         form.heading.data or "", form.body.data or "", block="saved",
+                         anchor=f"point-{point_id}", form=form)
 
 
 @bp.route("/<int:conversation_id>/points", methods=["POST"])
 def add_point(conversation_id: int):
     """Add an empty point at the end."""
-    return _edit(conversation_id, drafting.add_point, block="points", anchor="points")
+    return _draft_change(conversation_id, drafting.add_point, block="points", anchor="points")
 
 
 @bp.route("/<int:conversation_id>/points/<int:point_id>/remove", methods=["POST"])
 def remove_point(conversation_id: int, point_id: int):
     """Remove a point from the draft."""
-    return _edit(conversation_id, drafting.remove_point, point_id, block="points",
-                 anchor="points")
+    return _draft_change(conversation_id, drafting.remove_point, point_id, block="points",
+                         anchor="points")
 
 
 @bp.route("/<int:conversation_id>/actions", methods=["POST"])
@@ -124,23 +125,25 @@ def remove_point(conversation_id: int, point_id: int):
 def save_action(conversation_id: int, action_id: int | None = None):
     """Add an action, or change one; a form with errors comes back with what was typed."""
     form = ActionForm(prefix=f"a{action_id}" if action_id else NEW)
-    return _edit(conversation_id,
-                 lambda minutes: drafting.save_action(minutes, action_id, form.details()),
-                 block="actions", anchor="actions", form=form)
+    return _draft_change(
+        conversation_id, lambda minutes: drafting.save_action(minutes, action_id, form.details()),
+        block="actions", anchor="actions", form=form,
+    )
 
 
 @bp.route("/<int:conversation_id>/actions/<int:action_id>/remove", methods=["POST"])
 def remove_action(conversation_id: int, action_id: int):
     """Remove an action from the draft."""
-    return _edit(conversation_id, drafting.remove_action, action_id, block="actions",
-                 anchor="actions")
+    return _draft_change(conversation_id, drafting.remove_action, action_id, block="actions",
+                         anchor="actions")
 
 
 @bp.route("/<int:conversation_id>/no-actions", methods=["POST"])
 def no_actions(conversation_id: int):
     """Say plainly that no actions were agreed (or take it back)."""
-    return _edit(conversation_id, drafting.set_no_actions, request.form.get("no_actions") == "1",
-                 block="actions", anchor="actions")
+    none_agreed = request.form.get("no_actions") == "1"
+    return _draft_change(conversation_id, drafting.set_no_actions, none_agreed, block="actions",
+                         anchor="actions")
 
 
 # Submitting and deciding -------------------------------------------------------------------------

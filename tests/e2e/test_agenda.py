@@ -18,8 +18,9 @@ from playwright.sync_api import expect
 from medsamtale.extensions import db
 from medsamtale.models import AgendaItem, Pick, Question
 from medsamtale.models.questions import Theme
-from tests.conftest import EMAILS
-from tests.e2e.test_browser import log_in
+from tests.fixtures.app import EMAILS
+from tests.fixtures.browser import log_in
+from tests.helpers import expect_order, posted
 
 pytestmark = pytest.mark.e2e
 
@@ -91,12 +92,9 @@ def item_ids(page) -> list[int]:
     return [int(i) for i in items(page).evaluate_all("lis => lis.map(li => li.dataset.id)")]
 
 
-def expect_order(page, ids: list[int], timeout: int | None = None):
-    expect(items(page)).to_have_count(len(ids), timeout=timeout)
-    for index, item_id in enumerate(ids):
-        expect(items(page).nth(index)).to_have_attribute(
-            "data-id", str(item_id), timeout=timeout
-        )
+def expect_items(page, ids: list[int], timeout: int | None = None):
+    """The agenda's items are those of `ids`, in that order."""
+    expect_order(items(page), "data-id", ids, timeout)
 
 
 def text_field(page, field: str, item_id: int):
@@ -114,12 +112,7 @@ def item_form(page, item_id: int, action: str, step: int | None = None):
 
 def text_saved(item_id: int):
     """Matches the response to a save of one of the item's texts."""
-
-    def match(response) -> bool:
-        return (response.request.method == "POST"
-                and response.url.endswith(f"/items/{item_id}/text"))
-
-    return match
+    return posted(f"/items/{item_id}/text")
 
 
 def type_together(*typing):
@@ -174,7 +167,7 @@ def test_leader_and_employee_edit_at_once_and_see_each_others_changes(app, parti
     (added,) = set(order) - {first, second, third}
     expect(text_field(lars, "text", added)).to_have_value(new_text)
     expect(text_field(anne, "text", added)).to_have_value(new_text, timeout=LIVE)
-    expect_order(anne, order)
+    expect_items(anne, order)
 
     # Anne marks item 3 discussed; Lars sees it.
     expect(anne.locator(f"#item-{third}")).not_to_have_class(DISCUSSED)
@@ -292,15 +285,15 @@ def test_a_move_shows_in_the_other_partys_order(app, parties):
     with lars.expect_response(lambda r: r.url.endswith(f"/items/{first}/move")) as moved:
         item_form(lars, first, "move", 1).click()
     assert moved.value.status == 200
-    expect_order(lars, [second, first, third])
-    expect_order(anne, [second, first, third], timeout=LIVE)
+    expect_items(lars, [second, first, third])
+    expect_items(anne, [second, first, third], timeout=LIVE)
 
     # And the other way: Anne moves the last item up; Lars follows.
     with anne.expect_response(lambda r: r.url.endswith(f"/items/{third}/move")) as moved:
         item_form(anne, third, "move", -1).click()
     assert moved.value.status == 200
-    expect_order(anne, [second, third, first])
-    expect_order(lars, [second, third, first], timeout=LIVE)
+    expect_items(anne, [second, third, first])
+    expect_items(lars, [second, third, first], timeout=LIVE)
 
     with app.app_context():
         positions = db.session.execute(

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.fixtures.browser import log_in, submit
+from tests.helpers import text_of
 
 pytestmark = pytest.mark.e2e
 
@@ -21,19 +22,6 @@ VENDORED_HTMX = "/static/vendor/htmx-4.0.1.min.js"
 def login_url(base: str) -> re.Pattern:
     """/login, with or without a ?next=… query."""
     return re.compile(re.escape(base) + r"/login(\?.*)?$")
-
-
-def submit(page):
-    """Click the submit button of the page's main form (the header has forms of its own)."""
-    page.locator("main form button[type=submit]").click()
-
-
-def log_in(page, base: str, email: str, password: str = PASSWORD):
-    page.goto(base + "/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    submit(page)
-    expect(page).to_have_url(base + "/")
 
 
 def log_out(page, base: str):
@@ -108,7 +96,7 @@ def test_hr_admin_adds_a_person_who_then_sets_a_password_and_logs_in(
 
     deliver()
     [welcome] = mailbox.to("nora.ny@example.no")
-    body = welcome.get_body(("plain",)).get_content()
+    body = text_of(welcome)
     link = re.search(r"https://medsamtale\.test\.example(/password/set/[\w-]+)", body)
     assert link, body
 

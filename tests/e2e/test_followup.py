@@ -19,22 +19,14 @@ from playwright.sync_api import expect
 
 from medsamtale.extensions import db
 from medsamtale.models import Action, ActionUpdate, Minutes, MinutesPoint
-from tests.conftest import EMAILS, agree_actions, approve_minutes
-from tests.e2e.test_browser import log_in
+from tests.fixtures.app import EMAILS
+from tests.fixtures.browser import log_in
+from tests.fixtures.domain import agree_actions, approve_minutes
+from tests.helpers import SAVE, ids_of, posted
 
 pytestmark = pytest.mark.e2e
 
-SAVE = 5000  # ms: a point is saved 800 ms after the last key
-
 MARKER = "window.__sameFollowupPage"
-
-EXCEL = "Ta kurs i Excel"
-MENTOR = "Mentor for ny kollega"
-PROGRESS = "Kurset er bestilt, starter i mars."
-DONE = "Kurset er fullført med bestått eksamen."
-
-
-# Set-up --------------------------------------------------------------------------------------
 
 
 # Helpers -------------------------------------------------------------------------------------
@@ -45,8 +37,7 @@ def home_actions(page):
 
 
 def home_action_ids(page) -> list[int]:
-    ids = home_actions(page).evaluate_all("items => items.map(i => i.id)")
-    return [int(i.removeprefix("action-")) for i in ids]
+    return ids_of(home_actions(page), "action-")
 
 
 def progress_button(page, action_id: int, done: bool):
@@ -54,14 +45,6 @@ def progress_button(page, action_id: int, done: bool):
         f'li#action-{action_id} form[action="/actions/{action_id}/progress"] '
         f'button[type=submit][name=done][value="{1 if done else 0}"]'
     )
-
-
-def progress_posted(action_id: int):
-    def match(response) -> bool:
-        return (response.request.method == "POST"
-                and response.url.endswith(f"/actions/{action_id}/progress"))
-
-    return match
 
 
 def set_marker(page):
@@ -85,6 +68,12 @@ def updates(app, action_id: int) -> list[tuple[str, str, bool]]:
 # Follow-up on the home page ------------------------------------------------------------------
 
 
+EXCEL = "Ta kurs i Excel"
+MENTOR = "Mentor for ny kollega"
+PROGRESS = "Kurset er bestilt, starter i mars."
+DONE = "Kurset er fullført med bestått eksamen."
+
+
 def test_progress_and_done_on_the_home_page_without_a_reload(
     app, contexts, live_server, held
 ):
@@ -103,9 +92,9 @@ def test_progress_and_done_on_the_home_page_without_a_reload(
 
     # She records progress on the Excel course: the block is swapped in place.
     anne.locator(f"#comment-{excel}").fill(PROGRESS)
-    with anne.expect_response(progress_posted(excel)) as posted:
+    with anne.expect_response(posted(f"/actions/{excel}/progress")) as progress:
         progress_button(anne, excel, done=False).click()
-    assert posted.value.status == 200
+    assert progress.value.status == 200
     expect(anne.locator(f"li#action-{excel} .last-update")).to_contain_text(PROGRESS)
     expect(anne.locator("section#actions .flash-success")).to_be_visible()
     expect(anne.locator(f"#comment-{excel}")).to_have_value("")  # a fresh form
@@ -115,7 +104,7 @@ def test_progress_and_done_on_the_home_page_without_a_reload(
     assert updates(app, excel) == [("Anne Aas", PROGRESS, False)]
 
     # Done, without a comment: refused next to the field; the action stays.
-    with anne.expect_response(progress_posted(excel)) as refused:
+    with anne.expect_response(posted(f"/actions/{excel}/progress")) as refused:
         progress_button(anne, excel, done=True).click()
     assert refused.value.status == 422
     errors = anne.locator(f"#comment-{excel}-errors")
@@ -135,7 +124,7 @@ def test_progress_and_done_on_the_home_page_without_a_reload(
 
     # Done, with a comment: the action leaves the list, and she is told.
     anne.locator(f"#comment-{excel}").fill(DONE)
-    with anne.expect_response(progress_posted(excel)) as finished:
+    with anne.expect_response(posted(f"/actions/{excel}/progress")) as finished:
         progress_button(anne, excel, done=True).click()
     assert finished.value.status == 200
     expect(anne.locator(f"li#action-{excel}")).to_have_count(0)
@@ -200,10 +189,7 @@ def test_a_refused_edit_of_locked_minutes_keeps_what_was_typed(app, contexts, li
     typed = body.input_value() + " Lars setter av to dager i april."
     body.focus()
     body.evaluate("field => field.setSelectionRange(field.value.length, field.value.length)")
-    with anne.expect_response(
-        lambda r: r.request.method == "POST" and r.url.endswith(f"/points/{point_id}"),
-        timeout=SAVE,
-    ) as saved:
+    with anne.expect_response(posted(f"/points/{point_id}"), timeout=SAVE) as saved:
         body.press_sequentially(" Lars setter av to dager i april.")
     assert saved.value.status == 409
     # The refusal is shown in the point's own status, next to the text (`block == "saved"`
@@ -218,9 +204,7 @@ def test_a_refused_edit_of_locked_minutes_keeps_what_was_typed(app, contexts, li
         assert db.session.get(MinutesPoint, point_id).body == stored_body
 
     # She changes the action's goal: refused above the editor; the field keeps her goal.
-    with anne.expect_response(
-        lambda r: r.request.method == "POST" and r.url.endswith(f"/actions/{action}")
-    ) as changed:
+    with anne.expect_response(posted(f"/actions/{action}")) as changed:
         goal.fill("Regneark")
         goal.press("Tab")
     assert changed.value.status == 409

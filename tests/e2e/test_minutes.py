@@ -21,12 +21,12 @@ from medsamtale.extensions import db
 from medsamtale.models import Action, Minutes, MinutesPoint
 from medsamtale.models.minutes import APPROVED, RETURNED
 from medsamtale.timeutil import oslo_today, to_oslo, utcnow
-from tests.conftest import EMAILS
-from tests.e2e.test_browser import log_in
+from tests.fixtures.app import EMAILS
+from tests.fixtures.browser import log_in
+from tests.helpers import SAVE, ids_of, new_mail, one_new_mail, posted
 
 pytestmark = pytest.mark.e2e
 
-SAVE = 5000  # ms: the point is saved 800 ms after the last key, and the status shown
 SAVED = re.compile(r"\d{1,2}[:.]\d{2}")  # "Lagret 14:05": a time, whatever the words around it
 
 FIRST_TEXT = "Anne tar kurset i prosjektledelse i vår; Lars setter av tid og budsjett."
@@ -44,27 +44,12 @@ def points(page):
     return page.locator("#points section.minutes-point")
 
 
-def point_ids(page) -> list[int]:
-    ids = points(page).evaluate_all("sections => sections.map(s => s.id)")
-    return [int(i.removeprefix("point-")) for i in ids]
-
-
-def point_saved(point_id: int):
-    """Matches the response to an autosave of one point."""
-
-    def match(response) -> bool:
-        return (response.request.method == "POST"
-                and response.url.endswith(f"/points/{point_id}"))
-
-    return match
-
-
 def write_point(page, point_id: int, body: str):
     """Replace a point's text by typing, as a person does, and wait for the autosave."""
     field = page.locator(f"#point-{point_id} textarea[name=body]")
     status = page.locator(f"#point-status-{point_id}")
     started = to_oslo(utcnow()).replace(second=0, microsecond=0)
-    with page.expect_response(point_saved(point_id), timeout=SAVE) as saved:
+    with page.expect_response(posted(f"/points/{point_id}"), timeout=SAVE) as saved:
         field.fill("")
         field.press_sequentially(body)
     assert saved.value.status == 200
@@ -100,31 +85,27 @@ def stored_body(app, point_id: int) -> str:
         return db.session.get(MinutesPoint, point_id).body
 
 
-def new_mail(deliver, seen: int, to: str):
-    """Deliver the outbox; exactly one new message has come, to `to`. Returns it."""
-    messages = deliver()
-    fresh = messages[seen:]
-    assert [m["To"] for m in fresh] == [to], [(m["To"], m["Subject"]) for m in fresh]
-    return fresh[0]
-
-
 # The whole round: write, submit, send back, revise, approve --------------------------------
 
 
 def test_minutes_written_sent_back_revised_and_approved(
-    app, contexts, live_server, held, deliver
+    app, contexts, live_server, held, deliver, mailbox
 ):
     url = f"{live_server}/minutes/{held}"
     today = oslo_today()
     future, past = today + timedelta(days=60), today - timedelta(days=1)
 
     # Before anyone opens the page, Anne has been asked to write the minutes.
-    before = deliver()
-    asked = [m for m in before if m["To"] == EMAILS["anne"]]
-    assert asked, [(m["To"], m["Subject"]) for m in before]
-    assert not [m for m in before if m["To"] == EMAILS["lars"]]
-    seen = len(before)
+    received = new_mail(deliver, mailbox)
+    asked = [m for m in received if m["To"] == EMAILS["anne"]]
+    assert asked, [(m["To"], m["Subject"]) for m in received]
+    assert not [m for m in received if m["To"] == EMAILS["lars"]]
     subjects = {"requested": asked[-1]["Subject"]}
+
+    def told(step: str, who: str):
+        """The step has emailed `who` alone; its subject is kept as the step's."""
+        received.append(one_new_mail(deliver, mailbox, EMAILS[who]))
+        subjects[step] = received[-1]["Subject"]
 
     # Anne: the editor, one point per discussed item, with both parties' notes. ----------
     anne = contexts()
@@ -132,7 +113,7 @@ def test_minutes_written_sent_back_revised_and_approved(
     anne.goto(url)
     expect(state(anne, "draft")).to_have_count(1)
     expect(points(anne)).to_have_count(2)
-    point = point_ids(anne)[0]
+    point = ids_of(points(anne), "point-")[0]
     body = anne.locator(f"#body-{point}")
     expect(body).to_have_value(re.compile("Vil lære mer om prosjektledelse"))
     expect(body).to_have_value(re.compile("Enig, vi finner et kurs"))
@@ -166,9 +147,7 @@ def test_minutes_written_sent_back_revised_and_approved(
 
     # The action is saved when she changes one of its fields.
     goal = anne.locator(f"#a{action_id}-goal")
-    with anne.expect_response(
-        lambda r: r.request.method == "POST" and r.url.endswith(f"/actions/{action_id}")
-    ) as changed:
+    with anne.expect_response(posted(f"/actions/{action_id}")) as changed:
         goal.fill(ACTION_GOAL_CHANGED)
         goal.press("Tab")
     assert changed.value.status == 200
@@ -183,9 +162,7 @@ def test_minutes_written_sent_back_revised_and_approved(
     form.locator("#new-what").fill("Noe som skulle vært gjort i går")
     form.locator('input[name="new-responsible"][value="leader"]').check()
     form.locator("#new-deadline").fill(past.isoformat())
-    with anne.expect_response(
-        lambda r: r.request.method == "POST" and r.url.endswith(f"/minutes/{held}/actions")
-    ) as refused:
+    with anne.expect_response(posted(f"/minutes/{held}/actions")) as refused:
         form.locator("button[type=submit]").click()
     assert refused.value.status == 422
     deadline = new_action_form(anne).locator("#new-deadline")
@@ -216,9 +193,7 @@ def test_minutes_written_sent_back_revised_and_approved(
     expect(anne.locator("#actions")).to_have_count(0)
     expect(anne.locator("#minutes-document")).to_contain_text(FIRST_TEXT)
     expect(anne.locator("ol.versions > li")).to_have_count(1)
-    submitted = new_mail(deliver, seen, EMAILS["lars"])
-    seen += 1
-    subjects["submitted"] = submitted["Subject"]
+    told("submitted", "lars")
 
     # Lars: reads version 1 and sends it back with a comment. -------------------------------
     lars = contexts()
@@ -241,9 +216,7 @@ def test_minutes_written_sent_back_revised_and_approved(
     expect(state(lars, "returned")).to_have_count(1)
     expect(submit_button(lars, "approve")).to_have_count(0)
     expect(lars.locator('main form[action$="/send-back"]')).to_have_count(0)
-    returned = new_mail(deliver, seen, EMAILS["anne"])
-    seen += 1
-    subjects["returned"] = returned["Subject"]
+    told("returned", "anne")
 
     # Anne: sees his comment, and the editor with her text; revises and submits again. ----
     anne.goto(url)
@@ -258,9 +231,7 @@ def test_minutes_written_sent_back_revised_and_approved(
     expect(state(anne, "submitted")).to_have_count(1)
     expect(anne.locator("#minutes-document")).to_contain_text(SECOND_TEXT)
     expect(anne.locator("ol.versions > li")).to_have_count(2)
-    resubmitted = new_mail(deliver, seen, EMAILS["lars"])
-    seen += 1
-    subjects["resubmitted"] = resubmitted["Subject"]
+    told("resubmitted", "lars")
 
     # Lars: sees what changed since version 1, and approves version 2. ----------------------
     lars.goto(url)
@@ -282,9 +253,7 @@ def test_minutes_written_sent_back_revised_and_approved(
     signatures = lars.locator("#minutes-document section.signatures")
     expect(signatures).to_contain_text("Anne Aas")
     expect(signatures).to_contain_text("Lars Lie")
-    approved = new_mail(deliver, seen, EMAILS["anne"])
-    seen += 1
-    subjects["approved"] = approved["Subject"]
+    told("approved", "anne")
 
     # Anne: approved and locked, confirmed by both, two versions kept. ----------------------
     anne.goto(url)
@@ -316,9 +285,8 @@ def test_minutes_written_sent_back_revised_and_approved(
         assert minutes.versions[1].content["points"][0]["body"] == SECOND_TEXT
 
     # One email per step, each to the party whose turn it is, each its own subject.
-    messages = deliver()
-    assert len(messages) == seen
-    assert [m["To"] for m in messages[-4:]] == [
+    assert new_mail(deliver, mailbox) == []
+    assert [m["To"] for m in received[-4:]] == [
         EMAILS["lars"], EMAILS["anne"], EMAILS["lars"], EMAILS["anne"]
     ]
     kinds = [subjects[k] for k in ("requested", "submitted", "returned", "approved")]

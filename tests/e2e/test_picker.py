@@ -9,8 +9,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import EMAILS
-from tests.e2e.test_browser import log_in
+from tests.fixtures.app import EMAILS
+from tests.fixtures.browser import log_in
+from tests.helpers import expect_order, ids_of
 
 pytestmark = pytest.mark.e2e
 
@@ -31,23 +32,29 @@ def move_button(pick, step: int):
     return form.locator("button[type=submit]")
 
 
-def expect_order(page, question_ids: list[int]):
-    picks = page.locator("#picker ol#picks > li.pick")
-    expect(picks).to_have_count(len(question_ids))
-    for index, question_id in enumerate(question_ids):
-        expect(picks.nth(index)).to_have_attribute("data-question-id", str(question_id))
+def pick_list(page):
+    """The picks, in order (li.pick in ol#picks)."""
+    return page.locator("#picker ol#picks > li.pick")
+
+
+def expect_picks(page, question_ids: list[int]):
+    """The picks are those of the questions `question_ids`, in that order."""
+    expect_order(pick_list(page), "data-question-id", question_ids)
 
 
 def menu_ids(page) -> list[int]:
-    ids = page.locator("#picker li.menu-question").evaluate_all(
-        "items => items.map(item => item.id)"
-    )
-    return [int(re.fullmatch(r"question-(\d+)", i).group(1)) for i in ids]
+    return ids_of(page.locator("#picker li.menu-question"), "question-")
 
 
 @pytest.fixture
-def anne_conversation(people, make_conversation):
-    return make_conversation(people["anne"], days=20, sent=True)
+def picker(page, live_server, people, make_conversation):
+    """Anne's preparation for her sent conversation with Lars, open in her browser (`page`);
+    returns its URL."""
+    conversation_id = make_conversation(people["anne"], days=20, sent=True)
+    log_in(page, live_server, EMAILS["anne"])
+    url = f"{live_server}/prepare/{conversation_id}"
+    page.goto(url)
+    return url
 
 
 def record_posts(page) -> list:
@@ -57,15 +64,10 @@ def record_posts(page) -> list:
     return posts
 
 
-def test_employee_picks_ten_questions_is_refused_an_eleventh_and_reorders(
-    page, live_server, anne_conversation
-):
-    log_in(page, live_server, EMAILS["anne"])
-    url = f"{live_server}/prepare/{anne_conversation}"
-    page.goto(url)
-
+def test_employee_picks_ten_questions_is_refused_an_eleventh_and_reorders(page, picker):
+    url = picker
     count = page.locator("#picker #pick-count")
-    picks = page.locator("#picker ol#picks > li.pick")
+    picks = pick_list(page)
     expect(count).to_have_text(count_is(0))
     expect(picks).to_have_count(0)
     expect(page.locator("#picker-error")).to_have_count(0)
@@ -92,7 +94,7 @@ def test_employee_picks_ten_questions_is_refused_an_eleventh_and_reorders(
         expect(picks.last).to_have_attribute("data-question-id", str(question_id))
         expect(page.locator(f"#question-{question_id}")).to_have_class(re.compile(r"\bpicked\b"))
         expect(pick_button(page, question_id)).to_have_count(0)
-    expect_order(page, chosen)
+    expect_picks(page, chosen)
     expect(page.locator("#picker-error")).to_have_count(0)
 
     # An eleventh is refused: the picker shows why, and nothing changes.
@@ -104,7 +106,7 @@ def test_employee_picks_ten_questions_is_refused_an_eleventh_and_reorders(
     expect(count).to_have_text(count_is(MAX_PICKS))
     expect(picks).to_have_count(MAX_PICKS)
     expect(page.locator(f"#question-{eleventh}")).not_to_have_class(re.compile(r"\bpicked\b"))
-    expect_order(page, chosen)
+    expect_picks(page, chosen)
 
     # Reorder: the first moves down, then the last moves up.
     expect(move_button(picks.first, -1)).to_have_count(0)
@@ -113,14 +115,14 @@ def test_employee_picks_ten_questions_is_refused_an_eleventh_and_reorders(
         move_button(picks.first, 1).click()
     assert moved.value.status == 200
     order = [chosen[1], chosen[0], *chosen[2:]]
-    expect_order(page, order)
+    expect_picks(page, order)
     expect(page.locator("#picker-error")).to_have_count(0)
 
     with page.expect_response(lambda r: r.url.endswith("/move")) as moved:
         move_button(picks.last, -1).click()
     assert moved.value.status == 200
     order = [*order[:-2], order[-1], order[-2]]
-    expect_order(page, order)
+    expect_picks(page, order)
     expect(count).to_have_text(count_is(MAX_PICKS))
 
     # All of it happened in place, by htmx: no navigation, every request marked as htmx's.
@@ -134,20 +136,15 @@ def test_employee_picks_ten_questions_is_refused_an_eleventh_and_reorders(
     # Saved: a full reload shows the same ten picks in the same order.
     page.reload()
     expect(count).to_have_text(count_is(MAX_PICKS))
-    expect_order(page, order)
+    expect_picks(page, order)
     expect(page.locator("#picker-error")).to_have_count(0)
     for question_id in chosen:
         expect(page.locator(f"#question-{question_id}")).to_have_class(re.compile(r"\bpicked\b"))
     expect(pick_button(page, eleventh)).to_have_count(1)
 
 
-def test_filter_narrows_the_menu_and_a_private_note_is_autosaved(
-    page, live_server, anne_conversation
-):
-    log_in(page, live_server, EMAILS["anne"])
-    url = f"{live_server}/prepare/{anne_conversation}"
-    page.goto(url)
-
+def test_filter_narrows_the_menu_and_a_private_note_is_autosaved(page, picker):
+    url = picker
     menu = page.locator("#picker li.menu-question")
     # What the filter searches, per question: its theme's name, its text and its prompts.
     searchable = menu.evaluate_all(
@@ -189,7 +186,7 @@ def test_filter_narrows_the_menu_and_a_private_note_is_autosaved(
         pick_button(page, question_id).click()
     assert picked.value.status == 200
     expect(page.locator("#picker #pick-count")).to_have_text(count_is(1))
-    pick = page.locator("#picker ol#picks > li.pick")
+    pick = pick_list(page)
     expect(pick).to_have_count(1)
     expect(pick).to_have_attribute("data-question-id", str(question_id))
     expect(menu).to_have_count(len(expected))
@@ -211,4 +208,4 @@ def test_filter_narrows_the_menu_and_a_private_note_is_autosaved(
 
     page.reload()
     expect(page.locator(f"#note-{pick_id}")).to_have_value(note)
-    expect(page.locator("#picker ol#picks > li.pick")).to_have_count(1)
+    expect(pick_list(page)).to_have_count(1)
