@@ -1,6 +1,7 @@
 """Changing the agenda during the meeting, by both parties at once, with no change ever
-lost: texts are saved on the version they were typed on, items are added, removed, marked
-discussed and reordered (salary and conditions stay last, R8).
+lost: texts are saved on the version they were typed on and merged with what was saved
+since, items are added, removed, marked discussed and reordered (salary and conditions stay
+last, R8).
 
 Every change raises the agenda version (live.bump) and stamps the changed items with it.
 The texts come validated from the forms (agenda.forms).
@@ -8,16 +9,19 @@ The texts come validated from the forms (agenda.forms).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ..errors import Refused
 from ..extensions import db
-from ..models import AgendaItem, Conversation
+from ..models import AgendaItem, AgendaText, Conversation
 from ..models.agenda import ADDED, TEXT_FIELDS
 from ..models.conversations import IN_PROGRESS
 from .live import bump
+from .merging import Merged, merge
 
 
 class Conflict(Refused):
@@ -53,35 +57,64 @@ def _item(conversation: Conversation, item_id: int | None) -> AgendaItem:
     return item
 
 
-def save_text(
-    conversation: Conversation, item_id: int, field: str, value: str, base_version: int
-) -> int:
-    """Save one text typed on `base_version`; return the text's new version.
+@dataclass(frozen=True)
+class Saved:
+    """A text as saved: its new version and what it now says, which differs from what was
+    sent when the other party's changes were merged in; `caret` is where the sender's
+    caret (given as a place in what they sent) is in it."""
 
-    Raises Conflict when the stored text has moved on since `base_version` and differs from
-    `value`.
-    """
+    version: int
+    text: str
+    caret: int | None = None
+
+
+SENT = "sent"  # the text was typed on what its author last sent, not on what that became
+
+
+def save_text(conversation: Conversation, item_id: int, field: str, value: str,
+              base_version: int, *, author_id: int, basis: str = "", caret: int | None = None,
+              ) -> Saved:
+    """Save one text typed on `base_version` of it (with `basis` SENT: on what `author_id`
+    sent for that version). What was saved since is merged in; when both changed the same
+    words, Conflict: the person sees both texts and chooses, and nothing is overwritten."""
     check_in_progress(conversation)
     if field not in TEXT_FIELDS:
         raise Refused(_l("That is not a text of an agenda item."))
     item = _item(conversation, item_id)
-    current = item.version_of(field)
-    if base_version < 1 or base_version > current:
+    if getattr(item, field) == value and item.version_of(field) >= base_version >= 1:
+        return Saved(item.version_of(field), value, caret)  # nothing to save
+    version = bump(conversation)  # from here on, no other change of this agenda runs
+    db.session.refresh(item)
+    current_version, current = item.version_of(field), getattr(item, field)
+    if base_version < 1 or base_version > current_version:
         raise Refused(_l("The version sent with the text is not one this text has had."))
-    if getattr(item, field) == value:
-        return current
-    version = bump(conversation)
-    column = getattr(AgendaItem, f"{field}_version")
-    saved = db.session.execute(
-        update(AgendaItem)
-        .where(AgendaItem.id == item.id, column == base_version, AgendaItem.removed.is_(False))
-        .values({field: value, column: column + 1, "changed_in": version})
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if saved != 1:
-        db.session.refresh(item)
+    base = current if (base_version, basis) == (current_version, "") else _text_at(
+        item, field, base_version, basis, author_id)
+    merged = Merged(value, ()) if base == current else merge(base, value, current)
+    if merged is None:
         raise Conflict(item, field, value)
-    return base_version + 1
+    if current_version == 1:  # the text as the agenda was built, for saves typed on it
+        db.session.add(AgendaText(item_id=item.id, field=field, version=1, text=current))
+    new_version = current_version + 1
+    column = getattr(AgendaItem, f"{field}_version")
+    db.session.execute(
+        update(AgendaItem)
+        .where(AgendaItem.id == item.id, column == current_version)
+        .values({field: merged.text, column: new_version, "changed_in": version})
+        .execution_options(synchronize_session=False)
+    )
+    db.session.add(AgendaText(item_id=item.id, field=field, version=new_version,
+                              text=merged.text, sent=value, author_id=author_id))
+    return Saved(new_version, merged.text, None if caret is None else merged.caret(caret))
+
+
+def _text_at(item: AgendaItem, field: str, version: int, basis: str, author_id: int) -> str:
+    kept = db.session.get(AgendaText, (item.id, field, version))
+    if kept is None:
+        raise Refused(_l("The version sent with the text is not one this text has had."))
+    if basis == SENT and kept.author_id == author_id and kept.sent is not None:
+        return kept.sent
+    return kept.text
 
 
 def add_item(conversation: Conversation, text: str) -> AgendaItem:

@@ -3,10 +3,18 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..forms import at_most, strip
 from ..models.agenda import ITEM_TEXT_MAX, TEXT_FIELDS
+from .editing import SENT
 
 
 class ItemForm(FlaskForm):
@@ -22,6 +30,9 @@ class TextForm(FlaskForm):
     version = IntegerField(
         validators=[InputRequired(_l("The version sent with the text is missing."))]
     )
+    # "sent": typed on what this person sent for `version`, not on what it became.
+    basis = StringField(validators=[Optional(), AnyOf((SENT,))])
+    caret = IntegerField(validators=[Optional(), NumberRange(min=0)])
 
     @property
     def text(self) -> str:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 
 from ..errors import Refused
 from ..extensions import db
 from ..followup.services import actions_to_review
-from ..models import AgendaItem, Conversation, Pick, Question
+from ..models import AgendaItem, AgendaText, Conversation, Pick, Question
 from ..models.agenda import EMPLOYEE_TOPIC, FOLLOW_UP, LEADER_TOPIC, QUESTION, SALARY
 from ..models.conversations import HELD, IN_PROGRESS, PREPARATION_STATES, READY
 from ..timeutil import utcnow
@@ -131,6 +131,9 @@ def end(conversation: Conversation, carry_ids: set[int]) -> None:
     conversation.refresh_state()
     conversation.record_change()
     version = bump(conversation)
+    # The texts' earlier versions were kept only to merge saves made during the meeting.
+    db.session.execute(delete(AgendaText).where(AgendaText.item_id.in_(
+        select(AgendaItem.id).where(AgendaItem.conversation_id == conversation.id))))
     db.session.execute(
         update(AgendaItem)
         .where(

@@ -216,8 +216,10 @@ def save_text(conversation_id: int, item_id: int):
     conversation = conversation_for(PARTY, conversation_id)
     form = TextForm()
     return make_change(
-        editing.save_text, conversation, item_id, form.field.data, form.text,
-        form.version.data, form=form, back=_show(conversation_id, f"item-{item_id}"),
+        lambda: editing.save_text(conversation, item_id, form.field.data, form.text,
+                                  form.version.data, author_id=current_user.id,
+                                  basis=form.basis.data or "", caret=form.caret.data),
+        form=form, back=_show(conversation_id, f"item-{item_id}"),
         page=partial(_page, conversation, form=form),
         block=partial(_text_saved, conversation, form),
     )
@@ -231,6 +233,11 @@ def _text_saved(conversation, form, outcome):
         return render("agenda/agenda.html", "merge", conversation=conversation, merge=refused)
     if refused is not None or form.errors:
         return alert(refused.message if refused else first_error(form), ERROR_TARGET, 409)
+    saved = outcome.result
     headers = _version_headers(conversation.agenda_version)
-    headers["X-Text-Version"] = str(outcome.result)
-    return Response(status=204, headers=headers)
+    headers["X-Text-Version"] = str(saved.version)
+    if saved.text == form.text:
+        return Response(status=204, headers=headers)
+    if saved.caret is not None:  # merged with the other party's changes: the text as it is
+        headers["X-Caret"] = str(saved.caret)
+    return Response(saved.text, 200, headers, mimetype="text/plain")

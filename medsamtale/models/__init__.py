@@ -1,7 +1,7 @@
 """The database models, one module per area."""
 
 from .accounts import PasswordToken
-from .agenda import AgendaItem, AgendaPresence
+from .agenda import AgendaItem, AgendaPresence, AgendaText
 from .conversations import Conversation, Pick
 from .followup import Action, ActionUpdate
 from .minutes import Minutes, MinutesPoint, MinutesVersion
@@ -14,6 +14,7 @@ __all__ = [
     "ActionUpdate",
     "AgendaItem",
     "AgendaPresence",
+    "AgendaText",
     "Conversation",
     "FollowUpPrompt",
     "Minutes",

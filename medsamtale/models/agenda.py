@@ -1,8 +1,9 @@
 """The shared agenda of a conversation, edited live by both parties during the meeting.
 
 Each editable text (the item's text and each party's note) carries its own version; a save
-names the version it was typed on, and a save on an older version is refused as a conflict
-instead of overwriting (see agenda.services.save_text). Every change also stamps the item
+names the version it was typed on, and a save on an older version is merged with what was
+saved since, or, when both changed the same words, shown to the person with both texts
+instead of overwriting (see agenda.editing.save_text). Every change also stamps the item
 with the conversation's new `agenda_version`, so a client can ask for what changed since
 the version it has.
 """
@@ -79,6 +80,22 @@ class AgendaItem(db.Model):
 
     def version_of(self, field: str) -> int:
         return getattr(self, f"{field}_version")
+
+
+class AgendaText(db.Model):
+    """One version of one of an item's texts during the meeting: what it became, and what
+    its author sent (they differ when the save was merged with the other party's). A save
+    typed on an older version is merged from its version here (agenda.editing.save_text);
+    the rows go when the meeting ends."""
+
+    __tablename__ = "agenda_text"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(20), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    sent: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class AgendaPresence(db.Model):
