@@ -5,6 +5,8 @@ from datetime import timedelta
 
 # Subresource integrity of htmx.min.js 4.0.1; static/vendor/htmx-4.0.1.min.js is that file.
 HTMX_INTEGRITY = "sha384-Qp9rdC8H7EqOoX+nR0P3RPG2Noji+qdwJlGpfzwQJsfOpp3sGwIdSP9xO3+UlEhn"
+# htmx's SSE extension of the same release (dist/ext/hx-sse.min.js), vendored beside it.
+HTMX_SSE_INTEGRITY = "sha384-v8HvucQ+ohQhMg0arboXc5049yNR46QKMjphs7YDch+Wm7zpfK5XVS01f26mQDJV"
 
 
 def database_url(url: str) -> str:
@@ -76,6 +78,7 @@ def from_environment(instance_path: str) -> dict:
             "HTMX_CDN_URL", "https://cdn.jsdelivr.net/npm/htmx.org@4.0.1/dist/htmx.min.js"
         ),
         "HTMX_INTEGRITY": HTMX_INTEGRITY,
+        "HTMX_SSE_INTEGRITY": HTMX_SSE_INTEGRITY,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         # How long a text waits after the last key before it saves itself, everywhere.
         "AUTOSAVE_DELAY_MS": 500,

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import AgendaItem, AgendaText, Conversation
 from ..models.agenda import ADDED, TEXT_FIELDS
 from ..models.conversations import IN_PROGRESS
-from .live import bump
+from .live import bump, typing
 from .merging import Merged, merge
 
 
@@ -105,6 +105,7 @@ def save_text(conversation: Conversation, item_id: int, field: str, value: str,
     )
     db.session.add(AgendaText(item_id=item.id, field=field, version=new_version,
                               text=merged.text, sent=value, author_id=author_id))
+    typing(conversation, author_id, item.id)
     return Saved(new_version, merged.text, None if caret is None else merged.caret(caret))
 
 

@@ -1,27 +1,25 @@
 """The live part of the agenda: every change raises the conversation's `agenda_version`
-(and, on PostgreSQL, NOTIFYs its channel with it), clients ask for the items changed since
-the version they have, each party's presence, and the event stream that passes the
-NOTIFYs on to the browser.
+and is announced (on PostgreSQL: NOTIFY, which every process's hub hears); each party's
+event stream passes the announcements on to their browser, with who is here and typing
+where; a browser that polls instead asks what changed since the version it has.
 """
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import secrets
 import time
+from collections.abc import Callable, Iterator
 
-import psycopg
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 
 from ..extensions import db
-from ..models import AgendaItem, AgendaPresence, Conversation
-from ..timeutil import utcnow
+from ..models import AgendaItem, Conversation
+from .hub import CHANNEL, HERE_EVERY_SECONDS, POLL, Note, Presence, hub
 
-PRESENT_SECONDS = 20  # a party counts as present this long after their last heartbeat
 EVENT_STREAM_SECONDS = 300  # the browser reconnects by itself after this
-KEEP_ALIVE_SECONDS = 15
-
-
-def channel(conversation_id: int) -> str:
-    return f"agenda_{conversation_id}"
+KEEP_ALIVE_SECONDS = 3  # so a party who leaves is noticed within seconds
 
 
 def has_push() -> bool:
@@ -29,9 +27,19 @@ def has_push() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
+def _announce(note: Note) -> None:
+    """Tell every process, with the transaction that makes the change (PostgreSQL), or
+    this process's hub (SQLite, one process)."""
+    if has_push():
+        db.session.execute(text("SELECT pg_notify(:channel, :payload)"),
+                           {"channel": CHANNEL, "payload": note.payload()})
+    else:
+        hub.heard(note)
+
+
 def bump(conversation: Conversation) -> int:
     """Raise agenda_version in the database (which also serialises concurrent changes of
-    one agenda) and tell listeners on PostgreSQL; returns the new version."""
+    one agenda) and announce it; returns the new version."""
     version = db.session.execute(
         update(Conversation)
         .where(Conversation.id == conversation.id)
@@ -40,12 +48,14 @@ def bump(conversation: Conversation) -> int:
         .execution_options(synchronize_session=False)
     ).scalar_one()
     conversation.agenda_version = version
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(
-            text("SELECT pg_notify(:channel, :version)"),
-            {"channel": channel(conversation.id), "version": str(version)},
-        )
+    if has_push():
+        _announce(Note(conversation.id, "changed", 0, str(version)))
     return version
+
+
+def typing(conversation: Conversation, user_id: int, item_id: int) -> None:
+    """`user_id` is typing in the item (they just saved a text of it)."""
+    _announce(Note(conversation.id, "typing", user_id, str(item_id)))
 
 
 def changes_since(conversation: Conversation, since: int) -> list[AgendaItem]:
@@ -68,47 +78,61 @@ def current_version(conversation_id: int):
     ).first()
 
 
-def mark_present(conversation: Conversation, user_id: int) -> bool:
-    """Record the heartbeat of `user_id`; True when the other party is present too."""
-    now = utcnow()
-    presence = db.session.get(AgendaPresence, (conversation.id, user_id))
-    if presence is None:
-        db.session.add(AgendaPresence(conversation_id=conversation.id, user_id=user_id,
-                                      seen_at=now))
-    else:
-        presence.seen_at = now
-    other = conversation.leader_id if user_id == conversation.employee_id else (
-        conversation.employee_id
-    )
-    seen = db.session.scalar(
-        select(func.max(AgendaPresence.seen_at)).where(
-            AgendaPresence.conversation_id == conversation.id, AgendaPresence.user_id == other
-        )
-    )
-    return seen is not None and (now - seen).total_seconds() <= PRESENT_SECONDS
+def polled(conversation_id: int, user_id: int) -> Presence:
+    """A party polls (no PostgreSQL): they are here. Who is here and typing where."""
+    return hub.heard(Note(conversation_id, "here", user_id, POLL))
 
 
-def event_stream(conversation_id: int):
-    """Server-sent "changed" events carrying the agenda version. The stream has a database
-    connection of its own; the request's is given back before it starts."""
+# The event stream (PostgreSQL) --------------------------------------------------------------
+
+
+def sse(data: str = "", event: str | None = None) -> str:
+    lines = [f"event: {event}"] if event else []
+    lines += [f"data: {line}" for line in data.splitlines() or [""]]
+    return "\n".join(lines) + "\n\n"
+
+
+def event_stream(conversation: Conversation, user_id: int,
+                 presence_block: Callable[[Presence], str]) -> Iterator[str]:
+    """The events of one party's open agenda: "update" when the agenda changed (the browser
+    then fetches what changed), and, as it changes, who is here and typing where, as
+    `presence_block` renders it. The stream holds no database connection: the request's is
+    given back before it starts."""
     url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conversation_id = conversation.id
     db.session.remove()
-    return _events(url, conversation_id)
-
-
-def _events(url: str, conversation_id: int):
-    with psycopg.connect(url, autocommit=True) as connection:
-        # Listen first, then read the version, so no change falls in between.
-        connection.execute(f'LISTEN "{channel(conversation_id)}"')
-        version = connection.execute(
-            "SELECT agenda_version FROM conversation WHERE id = %s", (conversation_id,)
-        ).fetchone()[0]
-        yield f"retry: 1000\nevent: changed\ndata: {version}\n\n"
-        deadline = time.monotonic() + EVENT_STREAM_SECONDS
+    name = secrets.token_hex(4)
+    follower = hub.follow(url, conversation_id)
+    presence, others = Presence(), set()
+    try:
+        hub.publish(url, Note(conversation_id, "here", user_id, name))
+        yield "retry: 1000\n" + sse(event="update")  # whatever changed since the page
+        last_said, shown = time.monotonic(), presence.state(time.monotonic())
+        deadline = last_said + EVENT_STREAM_SECONDS
         while time.monotonic() < deadline:
-            quiet = True
-            for note in connection.notifies(timeout=KEEP_ALIVE_SECONDS, stop_after=1):
-                quiet = False
-                yield f"event: changed\ndata: {note.payload}\n\n"
-            if quiet:
+            try:
+                note = follower.get(timeout=KEEP_ALIVE_SECONDS)
+            except queue.Empty:
+                note = None
+            now = time.monotonic()
+            if note is not None and note.kind in ("changed", "listening"):
+                yield sse(event="update")
+            elif note is not None and note.user_id != user_id:
+                presence.hear(note, now)
+                if note.kind == "here" and note.rest not in others:  # a newcomer: say so
+                    others.add(note.rest)
+                    hub.publish(url, Note(conversation_id, "here", user_id, name))
+                    last_said = now
+            if now - last_said >= HERE_EVERY_SECONDS:
+                hub.publish(url, Note(conversation_id, "here", user_id, name))
+                last_said = now
+            if presence.state(now) != shown:
+                shown = presence.state(now)
+                yield sse(presence_block(presence))
+            elif note is None:
                 yield ": still here\n\n"
+    finally:
+        hub.unfollow(conversation_id, follower)
+        # The database may be gone too; then the others' presence expires by itself.
+        with contextlib.suppress(Exception):
+            hub.publish(url, Note(conversation_id, "gone", user_id, name))

@@ -1,14 +1,16 @@
 """The meeting: one shared agenda, edited by both parties at once and kept live.
 
-The page works with plain form posts. static/js/agenda.js makes it live: it saves texts
-as the person types, sends changes with the agenda version it has (`since`), and merges
-the changed items it gets back, from a change of its own, from polling (/poll answers 304
-while nothing has changed) or, on PostgreSQL, after a "changed" event from /events.
+The page works with plain form posts. With htmx (attributes in templates/agenda/), texts
+save themselves as they are typed, each change answers with the list of items as it now
+is, which htmx morphs into the page, and the page learns of the other party's changes from
+its event stream (PostgreSQL: /events) or by polling (/poll answers 204 while nothing is
+new). static/js/agenda.js keeps a text being typed and its version together meanwhile.
 """
 
+import time
 from functools import partial
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -61,7 +63,18 @@ def _page(conversation, outcome=None, form=None):
         merge=refused if isinstance(refused, Conflict) else None,
         error=error,
         now=utcnow(),
+        **_presence(conversation),
     )
+
+
+def _presence(conversation, presence=None) -> dict:
+    """What the page shows of the other party: the hub's presence (when polling) and the
+    other party; `moment` is the hub's clock."""
+    if presence is None and not live.has_push():
+        presence = live.polled(conversation.id, current_user.id)
+    other = conversation.leader if current_user.id == conversation.employee_id else (
+        conversation.employee)
+    return {"presence": presence, "other": other, "moment": time.monotonic()}
 
 
 def _show(conversation_id: int, anchor: str | None = None) -> str:
@@ -94,86 +107,81 @@ def end(conversation_id: int):
 # Live -------------------------------------------------------------------------------------------
 
 
-def _changes(conversation, since: int):
-    """The items changed since `since`, as the `changes` block, stamped with the version.
-
-    The version is read before the items, so it never claims a change the answer lacks.
-    """
-    version = conversation.agenda_version
-    body, status, headers = render(
-        "agenda/agenda.html",
-        "changes",
+def _changes(conversation, presence=None):
+    """What a browser needs after a change, or from a poll that found one: the list of
+    items as it now is, which htmx morphs into the page (a text being typed keeps its text
+    and version, see static/js/agenda.js), the agenda's version, and who is here."""
+    return render(
+        "agenda/agenda.html", "changes",
         conversation=conversation,
-        items=live.changes_since(conversation, since),
+        items=editing.live_items(conversation),
         editable=conversation.state == IN_PROGRESS,
+        oob=True,
+        **_presence(conversation, presence),
     )
-    headers.update(_version_headers(version))
-    return body, status, headers
-
-
-def _version_headers(version: int) -> dict:
-    return {
-        "ETag": f'"{version}"',
-        "X-Agenda-Version": str(version),
-        "Cache-Control": "no-cache",
-    }
 
 
 @bp.route("/<int:conversation_id>/poll")
 def poll(conversation_id: int):
-    """Nothing changed: 304 from one small query, without rendering. Else the changes."""
+    """Nothing new: 204 after one small query, nothing rendered. Else the list of items
+    (and, for a browser that polls because the server has no push, who is here)."""
     row = live.current_version(conversation_id)
     if row is None or row.invited_at is None:
         abort(404)
     if current_user.id not in (row.employee_id, row.leader_id):
         abort(403)
-    if request.if_none_match.contains(str(row.agenda_version)):
-        return Response(status=304, headers=_version_headers(row.agenda_version))
-    conversation = db.session.get(Conversation, conversation_id)
-    return _changes(conversation, request.args.get("since", 0, type=int))
+    presence = None if live.has_push() else live.polled(conversation_id, current_user.id)
+    other = row.leader_id if current_user.id == row.employee_id else row.employee_id
+    if request.args.get("since", type=int) == row.agenda_version and (
+        presence is None or request.args.get("shown") == presence.shown(other)
+    ):
+        return Response(status=204)
+    return _changes(db.session.get(Conversation, conversation_id), presence)
 
 
 @bp.route("/<int:conversation_id>/events")
 def events(conversation_id: int):
-    """A stream of "changed" events carrying only the agenda version (PostgreSQL)."""
+    """The party's event stream (PostgreSQL): "update" when the agenda changed, and who is
+    here and typing where, as the presence block, when that changes."""
     conversation = conversation_for(PARTY, conversation_id)
     if not live.has_push():
         abort(404)
+    other = conversation.leader if current_user.id == conversation.employee_id else (
+        conversation.employee)
+
+    def presence_block(presence):
+        return render_template("agenda/_presence.html", other=other, presence=presence,
+                               moment=time.monotonic(), oob=True)
+
     return Response(
-        live.event_stream(conversation.id),
+        stream_with_context(live.event_stream(conversation, current_user.id, presence_block)),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-@bp.route("/<int:conversation_id>/presence", methods=["POST"])
-def presence(conversation_id: int):
-    """A heartbeat from one party; answers whether the other is here."""
+@bp.route("/<int:conversation_id>/elapsed")
+def elapsed(conversation_id: int):
+    """How long the meeting has lasted, for the meeting bar."""
     conversation = conversation_for(PARTY, conversation_id)
-    other_present = live.mark_present(conversation, current_user.id)
-    db.session.commit()
-    return render("agenda/agenda.html", "presence", conversation=conversation,
-                  other_present=other_present)
+    return render("agenda/agenda.html", "elapsed", conversation=conversation, now=utcnow())
 
 
 # Changes ----------------------------------------------------------------------------------------
 
 
 def _agenda_change(conversation_id: int, change, *args, form=None):
-    """One change of the agenda: htmx gets the items changed since its version (`since`),
-    or the reason nothing changed in the agenda's alert region."""
+    """One change of the agenda: htmx gets the list of items as it now is, or the reason
+    nothing changed in the agenda's alert region."""
     conversation = conversation_for(PARTY, conversation_id)
-    since = request.form.get("since", type=int)
 
     def changes(_outcome):
         if form is not None and form.errors:
             return alert(first_error(form), ERROR_TARGET, 422)
-        return _changes(conversation, since)
+        return _changes(conversation)
 
-    return make_change(
-        change, conversation, *args, form=form, back=_show(conversation_id),
-        block=None if since is None else changes, error_target=ERROR_TARGET,
-    )
+    return make_change(change, conversation, *args, form=form, back=_show(conversation_id),
+                       block=changes, error_target=ERROR_TARGET)
 
 
 @bp.route("/<int:conversation_id>/items", methods=["POST"])
@@ -212,7 +220,8 @@ def reorder(conversation_id: int):
 
 @bp.route("/<int:conversation_id>/items/<int:item_id>/text", methods=["POST"])
 def save_text(conversation_id: int, item_id: int):
-    """Save one text typed on `version`: 204 with its new version, or 409 and both texts."""
+    """Save one text typed on `version`: 204 with its new version, 200 with the merged
+    text, or 409 and both texts when both changed the same words."""
     conversation = conversation_for(PARTY, conversation_id)
     form = TextForm()
     return make_change(
@@ -226,18 +235,20 @@ def save_text(conversation_id: int, item_id: int):
 
 
 def _text_saved(conversation, form, outcome):
-    """For agenda.js: 204 and the text's new version, the merge block for a conflict, or
-    the reason in the agenda's alert region."""
+    """For htmx: 204 and the text's new version; 200 and the merged text, with where the
+    caret is now; the merge block in the text's own place for a conflict; or the reason in
+    the agenda's alert region."""
     refused = outcome.refused
     if isinstance(refused, Conflict):
-        return render("agenda/agenda.html", "merge", conversation=conversation, merge=refused)
+        body = render_template("agenda/_merge.html", conversation=conversation, merge=refused)
+        target = f"#merge-{refused.field}-{refused.item.id}"
+        return body, 409, {"HX-Retarget": target, "HX-Reswap": "innerHTML"}
     if refused is not None or form.errors:
         return alert(refused.message if refused else first_error(form), ERROR_TARGET, 409)
     saved = outcome.result
-    headers = _version_headers(conversation.agenda_version)
-    headers["X-Text-Version"] = str(saved.version)
+    headers = {"X-Text-Version": str(saved.version)}
     if saved.text == form.text:
         return Response(status=204, headers=headers)
-    if saved.caret is not None:  # merged with the other party's changes: the text as it is
+    if saved.caret is not None:
         headers["X-Caret"] = str(saved.caret)
     return Response(saved.text, 200, headers, mimetype="text/plain")

@@ -1,7 +1,7 @@
 """The database models, one module per area."""
 
 from .accounts import PasswordToken
-from .agenda import AgendaItem, AgendaPresence, AgendaText
+from .agenda import AgendaItem, AgendaText
 from .conversations import Conversation, Pick
 from .followup import Action, ActionUpdate
 from .minutes import Minutes, MinutesPoint, MinutesVersion
@@ -13,7 +13,6 @@ __all__ = [
     "Action",
     "ActionUpdate",
     "AgendaItem",
-    "AgendaPresence",
     "AgendaText",
     "Conversation",
     "FollowUpPrompt",

@@ -10,13 +10,10 @@ the version it has.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..timeutil import utcnow
 from .followup import ACTION_WHAT_MAX, Action
 
 ITEM_TEXT_MAX = ACTION_WHAT_MAX  # a follow-up item repeats an agreed action
@@ -96,13 +93,3 @@ class AgendaText(db.Model):
     text: Mapped[str] = mapped_column(Text)
     sent: Mapped[str | None] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-
-class AgendaPresence(db.Model):
-    """When each party last had the agenda open, to show the other that they are there."""
-
-    __tablename__ = "agenda_presence"
-
-    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    seen_at: Mapped[datetime] = mapped_column(default=utcnow)

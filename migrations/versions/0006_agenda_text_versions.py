@@ -1,5 +1,6 @@
 """Each version of an agenda text during the meeting, so that a save typed on an older one
-can be merged from it.
+can be merged from it; presence is no longer written to the database (each process's hub
+knows it from the event streams and polls).
 
 Revision ID: 0006
 Revises: 0005
@@ -32,7 +33,19 @@ def upgrade():
                                 name=op.f('fk_agenda_text_item_id_agenda_item')),
         sa.PrimaryKeyConstraint('item_id', 'field', 'version', name=op.f('pk_agenda_text')),
     )
+    op.drop_table('agenda_presence')
 
 
 def downgrade():
+    op.create_table(
+        'agenda_presence',
+        sa.Column('conversation_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('seen_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'],
+                                name=op.f('fk_agenda_presence_conversation_id_conversation')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'],
+                                name=op.f('fk_agenda_presence_user_id_users')),
+        sa.PrimaryKeyConstraint('conversation_id', 'user_id', name=op.f('pk_agenda_presence')),
+    )
     op.drop_table('agenda_text')

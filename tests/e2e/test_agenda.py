@@ -25,7 +25,9 @@ from tests.helpers import expect_order, posted
 pytestmark = pytest.mark.e2e
 
 LIVE = 2000  # ms: how soon a change made by one party must show on the other's screen
-PRESENCE = 7000  # ms: the heartbeat runs every five seconds
+ARRIVAL = 1500  # ms: a party's arrival shows within a second (and a poll's round trip)
+DEPARTURE = 7000  # ms: and their leaving within a few seconds
+TYPING_GONE = 7000  # ms: "X is typing" shows for a few seconds after the last save
 PICKS = 3
 DISCUSSED = re.compile(r"\bdiscussed\b")
 HERE = re.compile(r"\bhere\b")
@@ -140,7 +142,7 @@ def test_leader_and_employee_edit_at_once_and_see_each_others_changes(app, parti
 
     # Presence: each sees that the other is here.
     for page in (lars, anne):
-        expect(page.locator("#presence")).to_have_class(HERE, timeout=PRESENCE)
+        expect(page.locator("#presence")).to_have_class(HERE, timeout=ARRIVAL)
 
     # Anne writes in item 1 while Lars writes in item 2, at the same time.
     anne_note = "Jeg vil gjerne lære mer om testing."
@@ -303,3 +305,63 @@ def test_a_move_shows_in_the_other_partys_order(app, parties):
     assert positions == [second, third, first]
     for page in (lars, anne):
         expect(page.locator("#agenda-error")).to_be_empty()
+
+
+# 5. Who is here, and typing where -------------------------------------------------------------
+
+
+def test_each_sees_the_other_arrive_type_and_leave(app, parties, contexts, live_server):
+    lars, anne = parties
+    item = item_ids(lars)[1]
+    presence = lars.locator("#presence")
+    expect(presence).to_have_class(HERE, timeout=ARRIVAL)
+    expect(anne.locator("#presence")).to_have_class(HERE, timeout=ARRIVAL)
+
+    # Anne types in the second item: Lars sees where, and only there.
+    text_field(anne, "employee_note", item).focus()
+    with anne.expect_response(text_saved(item)):
+        anne.keyboard.type("Jeg vil gjerne snakke om arbeidstiden.")
+    expect(lars.locator(f"#typing-{item}")).not_to_be_empty(timeout=LIVE)
+    for other in item_ids(lars):
+        if other != item:
+            expect(lars.locator(f"#typing-{other}")).to_be_empty()
+    expect(lars.locator(f"#typing-{item}")).to_be_empty(timeout=TYPING_GONE)
+
+    # She leaves: Lars sees it within a few seconds.
+    anne.close()
+    expect(presence).not_to_have_class(HERE, timeout=DEPARTURE)
+
+
+# 6. A dropped connection loses nothing ----------------------------------------------------------
+
+
+def test_what_is_typed_without_a_connection_is_saved_when_it_is_back(app, parties):
+    lars, anne = parties
+    item = item_ids(anne)[0]
+    field = text_field(anne, "employee_note", item)
+    field.focus()
+    with anne.expect_response(text_saved(item)):
+        anne.keyboard.type("Før bruddet.")
+    anne.context.set_offline(True)
+    anne.keyboard.type(" Skrevet uten nett.")
+    expect(anne.locator("#connection")).to_be_visible(timeout=LIVE)
+    expect(field).to_have_value("Før bruddet. Skrevet uten nett.")
+    # Meanwhile Lars writes in the same note, in a sentence of his own.
+    lars_field = text_field(lars, "employee_note", item)
+    expect(lars_field).to_have_value("Før bruddet.", timeout=LIVE)
+    lars_field.focus()
+    lars_field.press("Home")
+    with lars.expect_response(text_saved(item)):
+        lars.keyboard.type("Lars: ")
+
+    with anne.expect_response(text_saved(item)) as back:
+        anne.context.set_offline(False)
+    assert back.value.status in (200, 204)
+    expect(anne.locator("#connection")).to_be_hidden()
+    expect(field).to_have_value("Lars: Før bruddet. Skrevet uten nett.", timeout=LIVE)
+    assert stored(app, item).employee_note == "Lars: Før bruddet. Skrevet uten nett."
+    # Lars still has his cursor in the note: her words wait until he leaves it.
+    expect(lars_field).to_have_value("Lars: Før bruddet.")
+    lars_field.blur()
+    expect(lars_field).to_have_value("Lars: Før bruddet. Skrevet uten nett.")
+    expect(anne.locator(".merge")).to_have_count(0)
