@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from . import config, text
 from .errors import register_error_pages
-from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from .extensions import CookieSessions, babel, csrf, db, init_limiter, login_manager, mail, migrate
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -56,11 +56,12 @@ def select_locale() -> str | None:
 def register_extensions(app: Flask) -> None:
     from .models import User
 
+    app.session_interface = CookieSessions()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource("migrations")))
     mail.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     babel.init_app(app, locale_selector=select_locale)
 
     login_manager.init_app(app)

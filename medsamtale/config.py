@@ -80,6 +80,8 @@ def from_environment(instance_path: str) -> dict:
         "HTMX_INTEGRITY": HTMX_INTEGRITY,
         "HTMX_SSE_INTEGRITY": HTMX_SSE_INTEGRITY,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Agenda items' HTML kept per process (agenda.fragments): 15 items a meeting.
+        "AGENDA_ITEMS_KEPT": _int("AGENDA_ITEMS_KEPT", 20_000),
         # How long a text waits after the last key before it saves itself, everywhere.
         "AUTOSAVE_DELAY_MS": 500,
     }

@@ -67,6 +67,7 @@ def test_an_installation_migrates_a_new_database_and_serves_the_norwegian_login(
     with log.open("w") as output:
         server = subprocess.Popen(
             [str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
+             "--worker-class", "gevent",
              "medsamtale:create_app()"],
             cwd=place, env=env, stdout=output, stderr=subprocess.STDOUT,
         )

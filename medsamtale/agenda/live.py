@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from sqlalchemy import select, text, update
 
 from ..extensions import db
-from ..models import AgendaItem, Conversation
+from ..models import AgendaItem, Conversation, User
 from .hub import CHANNEL, HERE_EVERY_SECONDS, POLL, Note, Presence, hub
 
 EVENT_STREAM_SECONDS = 300  # the browser reconnects by itself after this
@@ -67,14 +67,23 @@ def changes_since(conversation: Conversation, since: int) -> list[AgendaItem]:
     ).all()
 
 
-def current_version(conversation_id: int):
-    """(employee_id, leader_id, invited_at, agenda_version) of a conversation, or None: all
-    a poll needs to answer that nothing changed, in one small query."""
+def poll_state(conversation_id: int, session_id: str | None):
+    """(employee_id, leader_id, agenda_version) of a sent conversation, if the session's
+    user is active, its session current, and a party of it; else None. All a poll needs to
+    answer that nothing changed, in one small query, without loading the user."""
+    parsed = User.parse_session_id(session_id)
+    if parsed is None:
+        return None
+    user_id, session_version = parsed
     return db.session.execute(
-        select(
-            Conversation.employee_id, Conversation.leader_id, Conversation.invited_at,
-            Conversation.agenda_version,
-        ).where(Conversation.id == conversation_id)
+        select(Conversation.employee_id, Conversation.leader_id, Conversation.agenda_version)
+        .join(User, User.id == user_id)
+        .where(
+            Conversation.id == conversation_id,
+            Conversation.invited_at.is_not(None),
+            (Conversation.employee_id == user_id) | (Conversation.leader_id == user_id),
+            User.active, User.session_version == session_version,
+        )
     ).first()
 
 

@@ -10,7 +10,16 @@ new). static/js/agenda.js keeps a text being typed and its version together mean
 import time
 from functools import partial
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,16 +27,19 @@ from .. import flow
 from ..access import LEADER, PARTY, conversation_for
 from ..change import first_error, make_change
 from ..errors import alert
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..htmx import render
-from ..models import Conversation
+from ..models import Conversation, User
 from ..models.conversations import HELD, IN_PROGRESS
+from ..roles import public
 from ..timeutil import utcnow
 from . import editing, live, meeting
 from .editing import Conflict
 from .forms import ItemForm, TextForm
+from .fragments import item_html
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
+bp.add_app_template_global(item_html)
 
 ERROR_TARGET = "#agenda-error"
 
@@ -122,16 +134,19 @@ def _changes(conversation, presence=None):
 
 
 @bp.route("/<int:conversation_id>/poll")
+@public  # it checks the session itself, in its one query
 def poll(conversation_id: int):
     """Nothing new: 204 after one small query, nothing rendered. Else the list of items
     (and, for a browser that polls because the server has no push, who is here)."""
-    row = live.current_version(conversation_id)
-    if row is None or row.invited_at is None:
+    row = live.poll_state(conversation_id, session.get("_user_id"))
+    if row is None:  # not logged in, not a party, or no such agenda: say which
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        conversation_for(PARTY, conversation_id)  # 404 or 403
         abort(404)
-    if current_user.id not in (row.employee_id, row.leader_id):
-        abort(403)
-    presence = None if live.has_push() else live.polled(conversation_id, current_user.id)
-    other = row.leader_id if current_user.id == row.employee_id else row.employee_id
+    viewer = User.parse_session_id(session["_user_id"])[0]
+    presence = None if live.has_push() else live.polled(conversation_id, viewer)
+    other = row.leader_id if viewer == row.employee_id else row.employee_id
     if request.args.get("since", type=int) == row.agenda_version and (
         presence is None or request.args.get("shown") == presence.shown(other)
     ):

@@ -64,14 +64,20 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"
 
+    @staticmethod
+    def parse_session_id(session_id: str | None) -> tuple[int, int] | None:
+        """(user id, session version) from what get_id() gave the session, if well formed."""
+        user_id, _, version = (session_id or "").partition(".")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        return int(user_id), int(version)
+
     @classmethod
     def from_session_id(cls, session_id: str) -> User | None:
         """The user a session belongs to, unless that session has been ended."""
-        user_id, _, version = session_id.partition(".")
-        if not (user_id.isdigit() and version.isdigit()):
-            return None
-        user = db.session.get(cls, int(user_id))
-        if user is None or not user.active or user.session_version != int(version):
+        parsed = cls.parse_session_id(session_id)
+        user = db.session.get(cls, parsed[0]) if parsed else None
+        if user is None or not user.active or user.session_version != parsed[1]:
             return None
         return user
 
