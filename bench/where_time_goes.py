@@ -80,7 +80,7 @@ def main() -> None:
         state["n"] += 1
         response = lars.post(f"/agenda/{cid}/items/{item}/text", headers=hx, data={
             "field": "leader_note", "value": f"Notat {state['n']}",
-            "version": state["version"]})
+            "version": state["version"], "basis": ""})
         state["version"] = int(response.headers["X-Text-Version"])
 
     def poll_change():

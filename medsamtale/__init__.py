@@ -4,7 +4,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_time, get_locale, lazy_gettext
 from flask_login import current_user
 
@@ -126,11 +126,8 @@ def register_templating(app: Flask) -> None:
 
     @app.context_processor
     def layout_context():
-        if "organisation_name" not in g:
-            organisation = Organisation.current()
-            g.organisation_name = organisation.name if organisation else "Medsamtale"
         return {
-            "organisation_name": g.organisation_name,
+            "organisation_name": Organisation.shown_name(),
             "role_labels": ROLE_LABELS,
             "languages": app.config["LANGUAGES"],
             "current_locale": str(get_locale()),

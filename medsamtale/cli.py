@@ -55,6 +55,7 @@ def initialise(organisation_name: str) -> Organisation:
     if organisation is None:
         organisation = Organisation(name=organisation_name)
         db.session.add(organisation)
+        Organisation.forget_shown_name()
     install_default_question_bank()
     return organisation
 

@@ -12,6 +12,7 @@ database; never by translated text.
 import contextlib
 import http.client
 import queue
+import re
 import socket
 import threading
 import time
@@ -28,7 +29,14 @@ from medsamtale.agenda import hub as agenda_hub
 from medsamtale.agenda import live as agenda_live
 from medsamtale.agenda import meeting as agenda_meeting
 from medsamtale.extensions import db
-from medsamtale.models import AgendaItem, Conversation, Pick, Question, QuestionSet
+from medsamtale.models import (
+    AgendaItem,
+    Conversation,
+    Organisation,
+    Pick,
+    Question,
+    QuestionSet,
+)
 from medsamtale.models.agenda import ITEM_NOTE_MAX, ITEM_TEXT_MAX
 from medsamtale.models.questions import FollowUpPrompt
 from medsamtale.timeutil import utcnow
@@ -177,9 +185,16 @@ class Agenda(HTMLParser):
         return int(self.elements["agenda-since"]["value"])
 
     @property
-    def shown(self) -> str:
-        """What the page shows of the other party (input#agenda-shown)."""
-        return self.elements["agenda-shown"]["value"]
+    def shown(self) -> str | None:
+        """What a polling page shows of the other party (input#agenda-shown; SQLite)."""
+        return self.elements.get("agenda-shown", {}).get("value")
+
+    @property
+    def latest(self) -> int | None:
+        """The latest version a page with an event stream knows of (input#agenda-latest;
+        PostgreSQL)."""
+        value = self.elements.get("agenda-latest", {}).get("value")
+        return int(value) if value else None
 
     @property
     def here(self) -> bool:
@@ -225,7 +240,7 @@ def assert_changes(app, answer: Agenda, conversation_id):
     assert {answer.inside[f"item-{i}"] for i in answer.order} <= {"#agenda-items"}
     assert item_state(answer.items) == db_state(app, conversation_id)
     assert answer.since == agenda_version(app, conversation_id)
-    for name, field in (("agenda-since", "since"), ("agenda-shown", "shown")):
+    for name, field in sync_fields(app):
         element = answer.elements[name]
         assert (element.get("name"), element.get("hx-swap-oob")) == (field, "true")
         assert answer.inside[name] is None
@@ -247,15 +262,17 @@ class View:
         assert response.status_code == 200
         page = parse(response)
         self.items, self.since, self.shown = page.items, page.since, page.shown
+        self.latest = page.latest
         self.here = page.here
         self.typing = next(iter(page.typing_shown), None)
 
     def poll(self):
-        return poll(self.client, self.conversation_id, self.since, self.shown)
+        return poll(self.client, self.conversation_id, self.since, self.shown, self.latest)
 
     def take(self, answer: Agenda):
         """An answer of 200 (to a poll, or to this party's own change), as htmx swaps it."""
         self.items, self.since, self.shown = answer.items, answer.since, answer.shown
+        self.latest = answer.latest
         if "presence" in answer.elements:
             self.here = answer.here
         if answer.clears_typing:
@@ -370,12 +387,33 @@ def on_postgresql(app):
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
 
 
+def open_connections(app):
+    """The states of the other connections to the test database (PostgreSQL): the tests'
+    own are closed after each use, so these are the app's."""
+    with app.app_context():
+        states = db.session.scalars(sql(
+            "SELECT state FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            " AND query NOT LIKE 'LISTEN%' AND query NOT LIKE 'SELECT pg_notify%'")).all()
+        db.session.rollback()
+    return states
+
+
+def sync_fields(app):
+    """The inputs of form#agenda-sync, which each poll sends: the agenda version the page
+    has and, with an event stream (PostgreSQL), the latest one the stream told of, or,
+    polling (SQLite), what the page shows of the other party."""
+    return (("agenda-since", "since"),
+            ("agenda-latest", "latest") if on_postgresql(app) else ("agenda-shown", "shown"))
+
+
 # Requests ------------------------------------------------------------------------------------
 
 
-def poll(client, conversation_id, since, shown=None):
+def poll(client, conversation_id, since, shown=None, latest=None):
     """GET /poll as the page's form#agenda-sync sends it."""
-    query = {"since": since} if shown is None else {"since": since, "shown": shown}
+    query = {"since": since, "shown": shown, "latest": latest}
+    query = {name: value for name, value in query.items() if value is not None}
     return client.get(f"/agenda/{conversation_id}/poll?{urlencode(query)}", headers=HX)
 
 
@@ -632,7 +670,7 @@ def test_the_agenda_is_built_from_both_preparations_in_order(
         page = parse(as_(who).get(f"/agenda/{conversation_id}"))
         assert "live" in page.agenda["class"].split()
         assert page.since == state["agenda_version"]
-        for name, field in (("agenda-since", "since"), ("agenda-shown", "shown")):
+        for name, field in sync_fields(app):
             assert page.form_of[name] == "agenda-sync"
             assert page.elements[name]["name"] == field
             assert "hx-swap-oob" not in page.elements[name]
@@ -1486,7 +1524,8 @@ def test_queries_do_not_grow_with_the_agenda(
 class EventStream:
     """/agenda/<id>/events read over real HTTP by a thread of its own, as EventSource does.
     Each message is queued as (event, data): ("update", "") for an update, ("", html) for
-    an unnamed one (a presence block); each comment as (":", its text)."""
+    an unnamed one (a block swapped into the page: the latest version before each update,
+    the presence block, the minutes so far); each comment as (":", its text)."""
 
     def __init__(self, browser, conversation_id):
         self.conversation_id = conversation_id
@@ -1538,11 +1577,26 @@ class EventStream:
             if message[0] not in skip:
                 return message
 
+    def update(self, seconds=2.0) -> int | None:
+        """The next update: the latest version, swapped into input#agenda-latest (None when
+        the stream may have missed changes: the page's poll then asks the database), and
+        right after it the "update" event, on which the page polls."""
+        event, data = self.next(seconds)
+        assert event == "" and 'id="agenda-latest"' in data, (event, data)
+        latest = Agenda(data).elements["agenda-latest"]
+        assert (latest["name"], latest.get("hx-swap-oob")) == ("latest", "true")
+        assert self.next(seconds) == ("update", "")
+        return int(latest["value"]) if latest["value"] else None
+
     def presence(self, seconds=3.0) -> Agenda:
-        """The next presence block (updates and comments passed over), parsed."""
-        event, data = self.next(seconds, skip=(":", "update"))
-        assert event == "", (event, data)
-        return Agenda(data)
+        """The next presence block (updates, minutes and comments passed over), parsed."""
+        deadline = time.monotonic() + seconds
+        while True:
+            event, data = self.next(max(deadline - time.monotonic(), 0), skip=(":", "update"))
+            assert event == "", (event, data)
+            block = Agenda(data)
+            if "presence" in block.elements:
+                return block
 
     def quiet(self, seconds=0.0) -> list:
         """The messages (not comments) that come within `seconds`."""
@@ -1590,7 +1644,7 @@ def open_stream(browser, conversation_id) -> EventStream:
     for whatever changed since the page)."""
     stream = EventStream(browser, conversation_id)
     assert stream.response.status == 200
-    assert stream.next(seconds=3) == ("update", "")
+    assert stream.update(seconds=3) is not None
     return stream
 
 
@@ -1649,8 +1703,9 @@ def test_a_change_reaches_the_other_party_at_once(app, meeting, as_, live_server
         assert stream.response.status == 200
         assert stream.response.headers["Content-Type"].startswith("text/event-stream")
         assert stream.response.headers["Cache-Control"] == "no-cache"
-        # First: fetch whatever changed since the page, and reconnect a second after a drop.
-        assert stream.next() == ("update", "")
+        # First: fetch whatever changed since the page (the version as the stream opened),
+        # and reconnect a second after a drop.
+        assert stream.update() == version
         assert stream.retry == 1000
         # A change made before the process listens is caught by the poll that first update
         # makes (the next test); here it comes once the stream's process listens, as it
@@ -1658,11 +1713,11 @@ def test_a_change_reaches_the_other_party_at_once(app, meeting, as_, live_server
         stream.wait_until_listening(app)
         began = time.monotonic()
         changes(change(anne, meeting, f"/items/{item_id}/discussed", {"discussed": "1"}))
-        assert stream.next() == ("update", "")
+        assert stream.update() == version + 1
         assert time.monotonic() - began < 2
         # A text save is announced too.
         saved(save(as_("lars"), meeting, item_id, "leader_note", "Live", 1))
-        assert stream.next() == ("update", "")
+        assert stream.update() == version + 2
         # While nothing happens, the stream says it is still there.
         assert stream.next(agenda_live.KEEP_ALIVE_SECONDS + 2, skip=()) == (":", "still here")
     finally:
@@ -1704,12 +1759,13 @@ def test_a_change_just_after_the_stream_opens_is_not_missed(
     stream = EventStream(lars, meeting)
     try:
         assert stream.response.status == 200
-        assert stream.next(seconds=5) == ("update", "")
+        assert stream.update(seconds=5) == version
         changes(change(anne, meeting, f"/items/{item_id}/discussed", {"discussed": "1"}))
         changed_at = time.monotonic()
         # Nobody listened when it was announced; once the listener listens again, it tells
-        # every stream to update, and the browser polls.
-        assert stream.next(seconds=6) == ("update", "")
+        # every stream to update, not knowing the version, so the browser's poll asks the
+        # database.
+        assert stream.update(seconds=6) is None
     finally:
         stream.close()
     assert slow.connects, "the listener did not connect again during the test"
@@ -1745,7 +1801,9 @@ def test_the_other_partys_arrival_shows(app, meeting, as_, live_server, count_qu
             lars_stream.wait_until_listening(app)
             # The page does not know yet: the stream tells.
             page = parse(lars.get(f"/agenda/{meeting}"))
-            assert (page.shown, page.here, page.typing_shown) == ("", False, [])
+            assert (page.shown, page.here, page.typing_shown) == (None, False, [])
+            with app.app_context():  # the next block that names the organisation reads it
+                Organisation.forget_shown_name()
             anne_stream = open_stream(Http(live_server, anne), meeting)
             try:
                 block = lars_stream.presence()
@@ -1753,6 +1811,8 @@ def test_the_other_partys_arrival_shows(app, meeting, as_, live_server, count_qu
                 assert block.clears_typing and not block.typing_in and not block.items
                 # Lars's stream answered the newcomer's: Anne sees him too.
                 assert anne_stream.presence().here
+                # Rendering those blocks left no connection open, in a transaction or not.
+                assert open_connections(app) == []
             finally:
                 anne_stream.close()
         finally:
@@ -1776,6 +1836,95 @@ def test_the_other_partys_arrival_shows(app, meeting, as_, live_server, count_qu
     assert lars_view.refresh() is None
     assert View(app, lars, meeting).here  # a fresh page says so too
     assert agenda_snapshot(app) == before
+
+
+def test_polls_no_update_caused_are_answered_from_memory(app, meeting, as_, live_server,
+                                                       count_queries, changes):
+    """With an event stream (PostgreSQL) a page polls on each update its stream tells of,
+    and once a minute as a safety net. A poll nothing caused, for the version this process's
+    listener knows is the latest, is answered 204 from memory, without a query: a 204 says
+    nothing. A poll after an update (the stream's `latest` newer than the page's `since`)
+    asks the database. Without a listener (SQLite) every poll asks it, in one query."""
+    lars = as_("lars")
+    view = View(app, lars, meeting)
+    version = view.since
+    if not on_postgresql(app):
+        assert view.latest is None
+        with count_queries() as statements:
+            for _ in range(3):
+                assert view.refresh() is None
+        assert len(statements) == 3
+        return
+
+    assert view.latest == version
+    stream = open_stream(Http(live_server, lars), meeting)
+    try:
+        stream.wait_until_listening(app)
+        assert view.refresh() is None  # found in the database, and kept
+        with count_queries() as statements:
+            for _ in range(3):
+                assert view.refresh() is None
+        assert statements == []
+        # Anne changes something: the stream tells of the version, and the poll it causes
+        # goes to the database and brings the change.
+        item = item_ids(app, meeting)[0]
+        changes(change(as_("anne"), meeting, f"/items/{item}/discussed", {"discussed": "1"}))
+        view.latest = stream.update()
+        assert view.latest == version + 1
+        answer = view.refresh()
+        assert answer is not None and (answer.since, answer.latest) == (version + 1, version + 1)
+        assert "discussed" in answer.item(item)["classes"]
+        with count_queries() as statements:
+            assert view.refresh() is None
+        assert statements == []
+    finally:
+        stream.close()
+    # With no stream to tell (it broke), the safety net's poll still finds a change: the
+    # listener heard of it.
+    changes(change(as_("anne"), meeting, f"/items/{item}/discussed", {"discussed": "0"}))
+    deadline = time.monotonic() + 2
+    while (answer := view.refresh()) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert answer is not None and answer.since == version + 2
+    # Memory lets in no one the database has not: a session not a party's, or none.
+    for outsider in ("bjorn", "hr"):
+        response = poll(as_(outsider), meeting, version + 2, latest=version + 2)
+        assert response.status_code in (403, 404)
+    response = poll(app.test_client(), meeting, version + 2, latest=version + 2)
+    assert response.status_code in (302, 401)
+
+
+def test_the_meeting_bar_counts_the_minutes(app, meeting, as_, live_server):
+    """The meeting bar says how many minutes the meeting has lasted. A polling page (SQLite)
+    fetches that every 30 s; a page with an event stream (PostgreSQL) asks for nothing: its
+    stream sends the minutes as each one passes."""
+    with app.app_context():
+        conversation = db.session.get(Conversation, meeting)
+        conversation.started_at = utcnow() - timedelta(minutes=5) + timedelta(seconds=1.5)
+        db.session.commit()
+    lars = as_("lars")
+    page = parse(lars.get(f"/agenda/{meeting}"))
+    assert re.findall(r"\d+", page.texts["elapsed"])[0] == "4"
+    bar = page.elements["elapsed"]
+    if not on_postgresql(app):
+        assert (bar["hx-get"], bar["hx-trigger"]) == (f"/agenda/{meeting}/elapsed", "every 30s")
+        time.sleep(1.6)
+        answer = parse(lars.get(f"/agenda/{meeting}/elapsed", headers=HX))
+        assert re.findall(r"\d+", answer.texts["elapsed"])[0] == "5"
+        return
+    assert "hx-get" not in bar and "hx-trigger" not in bar
+    stream = open_stream(Http(live_server, lars), meeting)
+    try:
+        deadline = time.monotonic() + 1.5 + agenda_live.KEEP_ALIVE_SECONDS + 2
+        while True:
+            event, data = stream.next(max(deadline - time.monotonic(), 0), skip=(":", "update"))
+            block = Agenda(data)
+            if "elapsed" in block.elements:
+                break
+        assert block.elements["elapsed"]["hx-swap-oob"] == "true"
+        assert re.findall(r"\d+", block.texts["elapsed"])[0] == "5"
+    finally:
+        stream.close()
 
 
 def test_the_other_party_leaving_shows(app, meeting, as_, live_server, clock):
@@ -1891,7 +2040,7 @@ def test_a_page_opened_while_the_other_party_types_shows_it(app, meeting, as_):
     saved(save(anne, meeting, b, "leader_note", "Anne skriver", 1))
     view = View(app, lars, meeting)
     if on_postgresql(app):  # the page says nothing of her: its stream will
-        assert (view.shown, view.typing) == ("", None)
+        assert (view.shown, view.typing) == (None, None)
         return
     assert view.here
     view.refresh()

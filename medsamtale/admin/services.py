@@ -47,6 +47,7 @@ def reactivate(user: User) -> None:
 def save_organisation(organisation: Organisation, form) -> None:
     form.populate_obj(organisation)
     db.session.add(organisation)
+    Organisation.forget_shown_name()
 
 
 def reset_password(user: User) -> None:

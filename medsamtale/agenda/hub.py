@@ -8,6 +8,11 @@ typing, from their event stream. One connection per process LISTENs and hands ea
 notification to the streams that follow its conversation: a stream holds no database
 connection and, under gunicorn's gevent worker, no thread, only a queue it waits on.
 
+Each process also keeps the version of every agenda it has heard of, so that a poll that
+finds nothing new is answered from memory (live.known_unchanged): a 204 says nothing but
+that nothing changed. That knowledge holds only while the listener is connected, and is
+dropped whenever it (re)connects, since notes may have been missed.
+
 Without PostgreSQL (SQLite, one process) the browser polls; the polls and the saves tell
 this process's hub directly who is here and who is typing, so nothing is written to the
 database every few seconds for presence.
@@ -27,12 +32,14 @@ from dataclasses import dataclass, field
 import psycopg
 
 CHANNEL = "agenda"
-HERE_EVERY_SECONDS = 10  # a stream says it is still here this often
-GONE_AFTER_SECONDS = 25  # a party not heard of for this long has left
+HERE_EVERY_SECONDS = 20  # a stream says it is still here this often (a leaving one says so)
+GONE_AFTER_SECONDS = 50  # a party not heard of for this long has left (a process died)
 POLL = "poll"  # the stream name of a party who polls
 POLL_GONE_AFTER_SECONDS = 3  # polls come twice a second
 TYPING_SECONDS = 4  # "X is typing" shows this long after their last save
 RECONNECT_SECONDS = 1
+ALLOWED_SECONDS = 60  # a session found to be a party answers polls from memory this long
+ALLOWED_KEPT = 50_000
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +112,12 @@ class Hub:
         self._publisher: psycopg.Connection | None = None
         self._publishing = threading.Lock()
         self.presence: dict[int, Presence] = {}  # for polling: conversation: presence
+        # What polls are answered from (PostgreSQL): each agenda's version as heard, while
+        # `generation` (raised at each connect and disconnect of the listener) stays.
+        self._versions: dict[int, int] = {}
+        self._allowed: dict[tuple[int, str], float] = {}  # (conversation, session): until
+        self._listening = False
+        self.generation = 0
 
     # Streams ----------------------------------------------------------------------------
 
@@ -113,12 +126,17 @@ class Hub:
         follower: queue.Queue = queue.Queue()
         with self._lock:
             self._followers.setdefault(conversation_id, set()).add(follower)
+        self.listen(url)
+        return follower
+
+    def listen(self, url: str) -> None:
+        """Start this process's listener, unless it runs."""
+        with self._lock:
             if self._listener is None or not self._listener.is_alive():
                 self._url = url
                 self._listener = threading.Thread(target=self._listen, daemon=True,
                                                   name="agenda-listener")
                 self._listener.start()
-        return follower
 
     def unfollow(self, conversation_id: int, follower: queue.Queue) -> None:
         with self._lock:
@@ -151,6 +169,7 @@ class Hub:
             try:
                 with psycopg.connect(self._url, autocommit=True) as connection:
                     connection.execute(f'LISTEN "{CHANNEL}"')
+                    self._forget(listening=True)
                     self._dispatch_all(Note(0, "listening", 0))
                     for notification in connection.notifies():
                         note = Note.parse(notification.payload)
@@ -158,10 +177,19 @@ class Hub:
                             self._dispatch(note)
             except psycopg.Error as error:
                 log.warning("agenda listener lost its connection: %s", error)
+                self._forget(listening=False)
                 time.sleep(RECONNECT_SECONDS)
+
+    def _forget(self, listening: bool) -> None:
+        with self._lock:
+            self._versions.clear()
+            self._listening = listening
+            self.generation += 1
 
     def _dispatch(self, note: Note) -> None:
         with self._lock:
+            if note.kind == "changed" and note.rest.isdigit():  # before any stream polls
+                self._hear_version(note.conversation_id, int(note.rest))
             followers = list(self._followers.get(note.conversation_id, ()))
         for follower in followers:
             follower.put(note)
@@ -173,7 +201,33 @@ class Hub:
         for follower in followers:
             follower.put(note)
 
-    # Polling ----------------------------------------------------------------------------
+    # Answering polls from memory (PostgreSQL) ----------------------------------------------
+
+    def _hear_version(self, conversation_id: int, version: int) -> None:
+        self._versions[conversation_id] = max(version, self._versions.get(conversation_id, 0))
+
+    def known_version(self, conversation_id: int) -> int | None:
+        """The agenda's version as this process knows it for sure, if it does."""
+        with self._lock:
+            return self._versions.get(conversation_id) if self._listening else None
+
+    def learn_version(self, conversation_id: int, version: int, generation: int) -> None:
+        """`version` was read from the database while the listener was at `generation`."""
+        with self._lock:
+            if self._listening and generation == self.generation:
+                self._hear_version(conversation_id, version)
+
+    def allow(self, conversation_id: int, session_id: str) -> None:
+        """The session was found to be a party's, in the database."""
+        with self._lock:
+            if len(self._allowed) >= ALLOWED_KEPT:
+                self._allowed.clear()
+            self._allowed[conversation_id, session_id] = time.monotonic() + ALLOWED_SECONDS
+
+    def allowed(self, conversation_id: int, session_id: str) -> bool:
+        return self._allowed.get((conversation_id, session_id), 0.0) > time.monotonic()
+
+    # Polling without PostgreSQL --------------------------------------------------------
 
     def heard(self, note: Note, now: float | None = None) -> Presence:
         """Take in a note from a poll or a save of this process (no PostgreSQL)."""

@@ -12,10 +12,11 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 
 from ..extensions import db
 from ..models import AgendaItem, Conversation, User
+from ..timeutil import utcnow
 from .hub import CHANNEL, HERE_EVERY_SECONDS, POLL, Note, Presence, hub
 
 EVENT_STREAM_SECONDS = 300  # the browser reconnects by itself after this
@@ -25,6 +26,11 @@ KEEP_ALIVE_SECONDS = 3  # so a party who leaves is noticed within seconds
 def has_push() -> bool:
     """Server-sent events need PostgreSQL's LISTEN/NOTIFY; SQLite polls."""
     return db.engine.dialect.name == "postgresql"
+
+
+def listen_url() -> str:
+    """The database's address for psycopg itself (the listener and its publisher)."""
+    return db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _announce(note: Note) -> None:
@@ -67,24 +73,55 @@ def changes_since(conversation: Conversation, since: int) -> list[AgendaItem]:
     ).all()
 
 
+def _poll_statement():
+    """The one query of a poll, built once: (employee_id, leader_id, agenda_version) of a
+    sent conversation, if the session's user is active, its session current, and a party."""
+    user = bindparam("user_id")
+    return (
+        select(Conversation.employee_id, Conversation.leader_id, Conversation.agenda_version)
+        .join(User, User.id == user)
+        .where(
+            Conversation.id == bindparam("conversation_id"),
+            Conversation.invited_at.is_not(None),
+            (Conversation.employee_id == user) | (Conversation.leader_id == user),
+            User.active, User.session_version == bindparam("session_version"),
+        )
+    )
+
+
+POLL_STATEMENT = _poll_statement()
+
+
 def poll_state(conversation_id: int, session_id: str | None):
-    """(employee_id, leader_id, agenda_version) of a sent conversation, if the session's
-    user is active, its session current, and a party of it; else None. All a poll needs to
-    answer that nothing changed, in one small query, without loading the user."""
+    """All a poll needs to answer that nothing changed (see _poll_statement), in one small
+    query on a connection of its own, without a transaction or loading the user; or None.
+    On PostgreSQL what it finds is also kept, for known_unchanged."""
     parsed = User.parse_session_id(session_id)
     if parsed is None:
         return None
-    user_id, session_version = parsed
-    return db.session.execute(
-        select(Conversation.employee_id, Conversation.leader_id, Conversation.agenda_version)
-        .join(User, User.id == user_id)
-        .where(
-            Conversation.id == conversation_id,
-            Conversation.invited_at.is_not(None),
-            (Conversation.employee_id == user_id) | (Conversation.leader_id == user_id),
-            User.active, User.session_version == session_version,
-        )
-    ).first()
+    generation = hub.generation
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        row = connection.execute(POLL_STATEMENT, {
+            "conversation_id": conversation_id, "user_id": parsed[0],
+            "session_version": parsed[1]}).first()
+    if row is not None and has_push():
+        hub.listen(listen_url())
+        hub.learn_version(conversation_id, row.agenda_version, generation)
+        hub.allow(conversation_id, session_id)
+    return row
+
+
+def known_unchanged(conversation_id: int, session_id: str | None, since: int | None,
+                    latest: int | None) -> bool:
+    """True when this process knows without the database that a party's agenda has not
+    changed since `since` (PostgreSQL): its listener heard every change, the page has not
+    heard of a newer version from its stream (`latest`), and the session was found to be a
+    party's within the last minute. Only a 204 is answered so; it tells nothing but that."""
+    return (
+        since is not None and latest == since and session_id is not None
+        and hub.known_version(conversation_id) == since
+        and hub.allowed(conversation_id, session_id)
+    )
 
 
 def polled(conversation_id: int, user_id: int) -> Presence:
@@ -102,21 +139,35 @@ def sse(data: str = "", event: str | None = None) -> str:
 
 
 def event_stream(conversation: Conversation, user_id: int,
-                 presence_block: Callable[[Presence], str]) -> Iterator[str]:
+                 block: Callable[..., str]) -> Iterator[str]:
     """The events of one party's open agenda: "update" when the agenda changed (the browser
-    then fetches what changed), and, as it changes, who is here and typing where, as
-    `presence_block` renders it. The stream holds no database connection: the request's is
-    given back before it starts."""
-    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    conversation_id = conversation.id
+    then fetches what changed) and, as they change, who is here and typing where and the
+    meeting's minutes so far. `block(name, **context)` renders a block of the agenda page
+    for the browser to swap in: "latest" (the version the stream told of, so the poll that
+    follows asks the database), "presence" and "elapsed". The stream holds no database
+    connection: the request's is given back before it starts, and after each block."""
+    url = listen_url()
+    conversation_id, version = conversation.id, conversation.agenda_version
     db.session.remove()
+
+    def swap(name: str, **context) -> str:
+        html = block(name, **context)
+        db.session.remove()
+        return sse(html)
+
+    def update(version: int | None) -> str:  # None: notes may have been missed
+        return swap("latest", latest="" if version is None else version) + sse(event="update")
+
+    def minutes() -> int:
+        return int((utcnow() - conversation.started_at).total_seconds() // 60)
+
     name = secrets.token_hex(4)
     follower = hub.follow(url, conversation_id)
     presence, others = Presence(), set()
     try:
         hub.publish(url, Note(conversation_id, "here", user_id, name))
-        yield "retry: 1000\n" + sse(event="update")  # whatever changed since the page
-        last_said, shown = time.monotonic(), presence.state(time.monotonic())
+        yield "retry: 1000\n" + update(version)  # whatever changed since the page
+        last_said, shown, minute = time.monotonic(), presence.state(time.monotonic()), minutes()
         deadline = last_said + EVENT_STREAM_SECONDS
         while time.monotonic() < deadline:
             try:
@@ -125,7 +176,7 @@ def event_stream(conversation: Conversation, user_id: int,
                 note = None
             now = time.monotonic()
             if note is not None and note.kind in ("changed", "listening"):
-                yield sse(event="update")
+                yield update(int(note.rest) if note.rest.isdigit() else None)
             elif note is not None and note.user_id != user_id:
                 presence.hear(note, now)
                 if note.kind == "here" and note.rest not in others:  # a newcomer: say so
@@ -135,9 +186,12 @@ def event_stream(conversation: Conversation, user_id: int,
             if now - last_said >= HERE_EVERY_SECONDS:
                 hub.publish(url, Note(conversation_id, "here", user_id, name))
                 last_said = now
+            if minutes() != minute:
+                minute = minutes()
+                yield swap("elapsed", now=utcnow())
             if presence.state(now) != shown:
                 shown = presence.state(now)
-                yield sse(presence_block(presence))
+                yield swap("presence", presence=presence, moment=now)
             elif note is None:
                 yield ": still here\n\n"
     finally:

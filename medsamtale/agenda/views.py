@@ -22,6 +22,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
 
 from .. import flow
 from ..access import LEADER, PARTY, conversation_for
@@ -71,22 +72,23 @@ def _page(conversation, outcome=None, form=None):
         conversation=conversation,
         items=editing.live_items(conversation),
         editable=conversation.state == IN_PROGRESS,
-        live_push=live.has_push(),
         merge=refused if isinstance(refused, Conflict) else None,
         error=error,
         now=utcnow(),
-        **_presence(conversation),
+        **_live(conversation),
     )
 
 
-def _presence(conversation, presence=None) -> dict:
-    """What the page shows of the other party: the hub's presence (when polling) and the
-    other party; `moment` is the hub's clock."""
-    if presence is None and not live.has_push():
+def _live(conversation, presence=None) -> dict:
+    """How the page keeps up (`live_push`: an event stream, else polls) and what it shows of
+    the other party: the hub's presence (when polling); `moment` is the hub's clock."""
+    push = live.has_push()
+    if presence is None and not push:
         presence = live.polled(conversation.id, current_user.id)
     other = conversation.leader if current_user.id == conversation.employee_id else (
         conversation.employee)
-    return {"presence": presence, "other": other, "moment": time.monotonic()}
+    return {"live_push": push, "presence": presence, "other": other,
+            "moment": time.monotonic()}
 
 
 def _show(conversation_id: int, anchor: str | None = None) -> str:
@@ -129,25 +131,30 @@ def _changes(conversation, presence=None):
         items=editing.live_items(conversation),
         editable=conversation.state == IN_PROGRESS,
         oob=True,
-        **_presence(conversation, presence),
+        **_live(conversation, presence),
     )
 
 
 @bp.route("/<int:conversation_id>/poll")
 @public  # it checks the session itself, in its one query
 def poll(conversation_id: int):
-    """Nothing new: 204 after one small query, nothing rendered. Else the list of items
-    (and, for a browser that polls because the server has no push, who is here)."""
-    row = live.poll_state(conversation_id, session.get("_user_id"))
+    """Nothing new: 204, from memory (PostgreSQL, see live.known_unchanged) or after one
+    small query, nothing rendered. Else the list of items (and, for a browser that polls
+    because the server has no push, who is here)."""
+    session_id, since = session.get("_user_id"), request.args.get("since", type=int)
+    if live.known_unchanged(conversation_id, session_id, since,
+                            request.args.get("latest", type=int)):
+        return Response(status=204)
+    row = live.poll_state(conversation_id, session_id)
     if row is None:  # not logged in, not a party, or no such agenda: say which
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         conversation_for(PARTY, conversation_id)  # 404 or 403
         abort(404)
-    viewer = User.parse_session_id(session["_user_id"])[0]
+    viewer = User.parse_session_id(session_id)[0]
     presence = None if live.has_push() else live.polled(conversation_id, viewer)
     other = row.leader_id if viewer == row.employee_id else row.employee_id
-    if request.args.get("since", type=int) == row.agenda_version and (
+    if since == row.agenda_version and (
         presence is None or request.args.get("shown") == presence.shown(other)
     ):
         return Response(status=204)
@@ -156,20 +163,20 @@ def poll(conversation_id: int):
 
 @bp.route("/<int:conversation_id>/events")
 def events(conversation_id: int):
-    """The party's event stream (PostgreSQL): "update" when the agenda changed, and who is
-    here and typing where, as the presence block, when that changes."""
+    """The party's event stream (PostgreSQL): "update" when the agenda changed, and, as
+    they change, who is here and typing where and the minutes the meeting has lasted."""
     conversation = conversation_for(PARTY, conversation_id)
     if not live.has_push():
         abort(404)
     other = conversation.leader if current_user.id == conversation.employee_id else (
         conversation.employee)
 
-    def presence_block(presence):
-        return render_template("agenda/_presence.html", other=other, presence=presence,
-                               moment=time.monotonic(), oob=True)
+    def block(name, **context):
+        return render_block("agenda/agenda.html", name, conversation=conversation,
+                            other=other, live_push=True, oob=True, **context)
 
     return Response(
-        stream_with_context(live.event_stream(conversation, current_user.id, presence_block)),
+        stream_with_context(live.event_stream(conversation, current_user.id, block)),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -177,9 +184,10 @@ def events(conversation_id: int):
 
 @bp.route("/<int:conversation_id>/elapsed")
 def elapsed(conversation_id: int):
-    """How long the meeting has lasted, for the meeting bar."""
+    """How long the meeting has lasted, for the meeting bar of a page that polls."""
     conversation = conversation_for(PARTY, conversation_id)
-    return render("agenda/agenda.html", "elapsed", conversation=conversation, now=utcnow())
+    return render("agenda/agenda.html", "elapsed", conversation=conversation, now=utcnow(),
+                  live_push=live.has_push())
 
 
 # Changes ----------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -14,6 +16,7 @@ from ..timeutil import utcnow
 
 NAME_MAX = 120
 EMAIL_MAX = 254
+SHOWN_NAME_SECONDS = 60  # how long a process shows the organisation's name before reading it
 
 
 class Organisation(db.Model):
@@ -27,6 +30,23 @@ class Organisation(db.Model):
     @classmethod
     def current(cls) -> Organisation | None:
         return db.session.scalar(select(cls).order_by(cls.id).limit(1))
+
+    @classmethod
+    def shown_name(cls) -> str:
+        """The name every page's header shows, read at most once a minute by each process
+        (a page, an event stream's block, needs no query for it). A rename shows at once in
+        the process that made it, within a minute in the others."""
+        kept = current_app.extensions.get("organisation_name")
+        now = time.monotonic()
+        if kept is None or now - kept[1] > SHOWN_NAME_SECONDS:
+            organisation = cls.current()
+            kept = (organisation.name if organisation else "Medsamtale", now)
+            current_app.extensions["organisation_name"] = kept
+        return kept[0]
+
+    @staticmethod
+    def forget_shown_name() -> None:
+        current_app.extensions.pop("organisation_name", None)
 
 
 class User(UserMixin, db.Model):
