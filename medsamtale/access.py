@@ -8,12 +8,14 @@ Also here: the check that a form was not opened on an older state of the convers
 from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from .extensions import db
 from .models import Conversation
 from .models.conversations import EMPLOYEE, HELD, LEADER
 
 PARTY = "party"  # either of the two
+WITH_PARTIES = (joinedload(Conversation.employee), joinedload(Conversation.leader))
 
 
 def conversation_for(role: str, conversation_id: int, *, lock: bool = False) -> Conversation:
@@ -25,8 +27,8 @@ def conversation_for(role: str, conversation_id: int, *, lock: bool = False) -> 
     """
     if lock:
         conversation = Conversation.locked(conversation_id)
-    else:
-        conversation = db.session.get(Conversation, conversation_id)
+    else:  # with both parties, whom its pages name
+        conversation = db.session.get(Conversation, conversation_id, options=WITH_PARTIES)
     if conversation is None:
         abort(404)
     if role == PARTY:

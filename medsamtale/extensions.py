@@ -1,5 +1,7 @@
 """The Flask extensions, created unbound and initialised in create_app()."""
 
+import time
+
 from flask import request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
@@ -9,6 +11,7 @@ from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from itsdangerous import BadSignature
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -54,9 +57,15 @@ def init_limiter(app) -> None:
         hooks.setdefault(THROTTLED_BLUEPRINT, []).extend(added)
 
 
+SESSIONS_KEPT = 20_000  # decoded session cookies kept per process
+
+
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, for less per request: the signer is made once per
-    app, and requests that need no session (the health check, static files) open none."""
+    app, requests that need no session (the health check, static files) open none, and a
+    cookie already verified is not verified and decoded again while it is valid (kept by
+    its exact value, so nothing unsigned is ever taken; only sessions of plain values, so
+    that what a request changes is its own copy)."""
 
     sessionless = ("/health",)
 
@@ -72,4 +81,21 @@ class CookieSessions(SecureCookieSessionInterface):
             app.static_url_path + "/"
         ):
             return None
-        return super().open_session(app, request)
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        lifetime = app.permanent_session_lifetime.total_seconds()
+        verified = app.extensions.setdefault("sessions_verified", {})
+        kept = verified.get(value)
+        if kept is not None and time.time() - kept[1] <= lifetime:
+            return self.session_class(kept[0])
+        try:
+            data, signed_at = self.get_signing_serializer(app).loads(
+                value, max_age=int(lifetime), return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if all(isinstance(v, str | int | float | bool | None) for v in data.values()):
+            if len(verified) >= SESSIONS_KEPT:
+                verified.clear()
+            verified[value] = (data, signed_at.timestamp())
+        return self.session_class(data)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from sqlalchemy import bindparam, select, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import AgendaItem, Conversation, User
@@ -53,7 +54,7 @@ def bump(conversation: Conversation) -> int:
         .returning(Conversation.agenda_version)
         .execution_options(synchronize_session=False)
     ).scalar_one()
-    conversation.agenda_version = version
+    set_committed_value(conversation, "agenda_version", version)  # as read: nothing to flush
     if has_push():
         _announce(Note(conversation.id, "changed", 0, str(version)))
     return version
