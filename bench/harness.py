@@ -166,6 +166,7 @@ def create_meetings(app, count: int, items: int, start_at: int = 0) -> list[Meet
                 conversations.append(conversation)
             db.session.flush()
             for conversation in conversations:
+                conversation.employee_ready_at = utcnow()
                 meeting.start(conversation)
             db.session.commit()
             ids = [c.id for c in conversations]
@@ -191,6 +192,7 @@ def create_meetings(app, count: int, items: int, start_at: int = 0) -> list[Meet
         for each in made:
             for person in (each.leader, each.employee):
                 person.cookie, person.csrf = session_cookie(app, users[person.user_id])
+        db.session.commit()  # the server-side sessions those cookies name
         db.session.remove()
         db.engine.dispose()  # this process keeps no connection to the database
     return made
@@ -219,13 +221,17 @@ def pg_connections(url: str) -> str:
 def session_cookie(app, user) -> tuple[str, str]:
     """The Cookie header of `user` logged in, and the X-CSRFToken for their posts.
 
-    As login_user() and flask_wtf.csrf.generate_csrf() would leave the session: Flask-Login
-    keeps `_user_id` (User.get_id(), "<id>.<session_version>"), `_fresh` and `_id` (the
+    As auth.sessions.log_in() and flask_wtf.csrf.generate_csrf() would leave it: a
+    server-side session (models.UserSession, added to the caller's transaction, which must
+    commit it); Flask-Login keeps `_user_id` (User.get_id(), "<id>.<session token>"),
+    `_fresh` and `_id` (the
     hash of the address and User-Agent, checked by session protection "basic"); Flask-WTF
     keeps the raw token under `csrf_token` and expects the header to carry it signed with
     URLSafeTimedSerializer(WTF_CSRF_SECRET_KEY or SECRET_KEY, salt="wtf-csrf-token").
     """
     from itsdangerous import URLSafeTimedSerializer
+
+    from medsamtale.models import UserSession
 
     cache = app.extensions.setdefault("bench", {})
     if "identifier" not in cache:
@@ -238,6 +244,8 @@ def session_cookie(app, user) -> tuple[str, str]:
         cache["csrf"] = URLSafeTimedSerializer(
             app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, salt="wtf-csrf-token")
     raw = hashlib.sha1(os.urandom(64)).hexdigest()
+    _row, user.session_token = UserSession.begin(
+        user.id, app.permanent_session_lifetime, USER_AGENT, "127.0.0.1")
     value = cache["session"].dumps({
         "_user_id": user.get_id(), "_fresh": True, "_id": cache["identifier"],
         "csrf_token": raw,

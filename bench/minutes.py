@@ -46,7 +46,7 @@ def main() -> None:
     from medsamtale.extensions import db
     from medsamtale.minutes import approval, drafting
     from medsamtale.models import Action, Conversation, MinutesPoint, User
-    from medsamtale.timeutil import oslo_today
+    from medsamtale.timeutil import oslo_today, utcnow
 
     app = create_app({"WTF_CSRF_ENABLED": False, "MAIL_SUPPRESS_SEND": True})
     with app.app_context():
@@ -56,6 +56,7 @@ def main() -> None:
         anne = db.session.scalar(sa.select(User).where(User.name == "Anne Aas"))
         conversation = db.session.scalar(
             sa.select(Conversation).where(Conversation.employee_id == anne.id))
+        conversation.employee_ready_at = utcnow()
         meeting.start(conversation)
         db.session.flush()
         flow.end_meeting(conversation, set())

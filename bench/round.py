@@ -23,8 +23,8 @@ machine's CPUs with gunicorn and PostgreSQL, and the CPU time each used is print
    every meeting (2 per meeting) opens its agenda's event stream `/agenda/<id>/events` at
    once. Like the browser, a party fetches `/agenda/<id>/poll?since=<version>` on each
    `update` event (one fetch at a time, one more queued at most: htmx's "queue first"),
-   polls every 5 s as a backstop and fetches the meeting bar's `/elapsed` every 30 s
-   (timers started at a random moment, as pages opened at different times). It prints how
+   and polls once a minute as a safety net (its timer started at a random moment, as pages
+   opened at different times); the stream itself sends the meeting bar's minutes. It prints how
    many streams connected (got their first `update`) and how long that took; while all are
    open, requests per second and p50/p95 of the home page, the agenda page and a poll that
    finds nothing (204), from `--ordinary-clients` wrk connections each, at once, for
@@ -36,7 +36,8 @@ machine's CPUs with gunicorn and PostgreSQL, and the CPU time each used is print
    reaches the other party p95 < 300 ms.
 2. **Polling on SQLite** (`--polling-meetings` 200): no streams; both parties poll
    `/poll?since=<version>&shown=<what it shows of the other>` every 500 ms for
-   `--polling-seconds`, as the page does without PostgreSQL. p50/p95 of the polls, how many
+   `--polling-seconds`, and fetch the meeting bar's `/elapsed` every 30 s, as the page does
+   without PostgreSQL. p50/p95 of the polls, how many
    answered 204 and 200, errors. SQLite's presence lives in one process's memory
    (agenda/hub.py), so this part runs `--polling-workers` 1 by default. Target: p95 < 100 ms.
 3. **Ratios to a bare Flask app** (bench/ratios.py, on the PostgreSQL app when there is

@@ -47,6 +47,7 @@ def main() -> None:
     from medsamtale.agenda import editing, meeting
     from medsamtale.extensions import db
     from medsamtale.models import Conversation, User
+    from medsamtale.timeutil import utcnow
 
     app = create_app({"WTF_CSRF_ENABLED": False, "MAIL_SUPPRESS_SEND": True})
     with app.app_context():
@@ -56,6 +57,7 @@ def main() -> None:
         anne = db.session.scalar(sa.select(User).where(User.name == "Anne Aas"))
         conversation = db.session.scalar(
             sa.select(Conversation).where(Conversation.employee_id == anne.id))
+        conversation.employee_ready_at = utcnow()
         meeting.start(conversation)
         db.session.flush()
         while len(editing.live_items(conversation)) < args.items:

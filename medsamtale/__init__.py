@@ -8,7 +8,7 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_time, get_locale, lazy_gettext
 from flask_login import current_user
 
-from . import config, text
+from . import config, security, text
 from .errors import register_error_pages
 from .extensions import CookieSessions, babel, csrf, db, init_limiter, login_manager, mail, migrate
 
@@ -32,11 +32,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    if app.config["SESSION_COOKIE_SECURE"]:  # behind HTTPS: bound to this host alone
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session"
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     app.config["SQLALCHEMY_DATABASE_URI"] = config.database_url(uri)
     os.makedirs(app.instance_path, exist_ok=True)
 
     register_extensions(app)
+    security.init_app(app)  # before the blueprints: their routes use its converter
     register_blueprints(app)
     register_templating(app)
     register_error_pages(app)
@@ -54,7 +57,7 @@ def select_locale() -> str | None:
 
 
 def register_extensions(app: Flask) -> None:
-    from .models import User
+    from .auth.sessions import load_user
 
     app.session_interface = CookieSessions()
     db.init_app(app)
@@ -68,13 +71,16 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    login_manager.user_loader(User.from_session_id)
+    login_manager.user_loader(load_user)
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
 
 
 def register_blueprints(app: Flask) -> None:
+    from .account.views import bp as account_bp
     from .admin.views import bp as admin_bp
     from .agenda.views import bp as agenda_bp
+    from .audit import log as audit_log
+    from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .conversations.views import bp as conversations_bp
     from .followup.views import bp as followup_bp
@@ -92,6 +98,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agenda_bp)
     app.register_blueprint(minutes_bp)
     app.register_blueprint(followup_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(account_bp)
+    audit_log.init_app(app)  # what the audit log records by itself
 
     @app.before_request
     def require_login():
@@ -145,8 +154,10 @@ def meeting_time(value) -> str:
 
 
 def register_commands(app: Flask) -> None:
+    from .audit.cli import audit_cli
     from .cli import demo_command, init_command, outbox_cli
 
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(audit_cli)

@@ -59,14 +59,27 @@ def from_environment(instance_path: str) -> dict:
         # Accounts
         "PASSWORD_TOKEN_HOURS": _int("PASSWORD_TOKEN_HOURS", 24),
         "WELCOME_TOKEN_DAYS": _int("WELCOME_TOKEN_DAYS", 7),
+        # How long the link that confirms a new address (asked for by HR) works.
+        "EMAIL_CHANGE_TOKEN_DAYS": _int("EMAIL_CHANGE_TOKEN_DAYS", 7),
+        # Failed log-ins to one account from one address; from all addresses together (a
+        # much higher cap, so failures from elsewhere do not lock out the right password).
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ACCOUNT_ALL": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_ALL",
+                                                      "100 per hour"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("SESSION_HOURS", 12)),
+        # A session nobody used for this long is ended (the server keeps sessions).
+        "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 60),
+        # How often an open event stream asks whether its session is still open.
+        "SESSION_CHECK_SECONDS": _int("SESSION_CHECK_SECONDS", 30),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        # How many proxies are in front of the app (each adds to X-Forwarded-For and sets
+        # X-Forwarded-Proto); 0: none, the forwarded headers are ignored (medsamtale.security).
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # A CSRF token must outlive the longest meeting, so it lasts as long as the session.
         "WTF_CSRF_TIME_LIMIT": _int("SESSION_HOURS", 12) * 3600,
         # Language and time
@@ -84,4 +97,8 @@ def from_environment(instance_path: str) -> dict:
         "AGENDA_ITEMS_KEPT": _int("AGENDA_ITEMS_KEPT", 20_000),
         # How long a text waits after the last key before it saves itself, everywhere.
         "AUTOSAVE_DELAY_MS": 500,
+        # The audit log, also as JSON lines for the organisation's log system: a file to
+        # append to, and a syslog (`/dev/log`, or `host:port` over UDP); "" for none.
+        "AUDIT_LOG_FILE": os.environ.get("AUDIT_LOG_FILE", ""),
+        "AUDIT_SYSLOG": os.environ.get("AUDIT_SYSLOG", ""),
     }

@@ -1,5 +1,6 @@
 """The Flask extensions, created unbound and initialised in create_app()."""
 
+import sqlite3
 import time
 
 from flask import request
@@ -12,7 +13,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from itsdangerous import BadSignature
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -27,6 +29,18 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
+
+
+# How long an SQLite connection waits for another's write to end before it gives up with
+# "database is locked": concurrent writers take their turn (a decision waits for the one
+# made a moment before, then finds it made) rather than fail.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_waits_its_turn(dbapi_connection, _record) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def client_address() -> str:

@@ -15,6 +15,21 @@ HX = {"HX-Request": "true"}  # what htmx sends with each of its requests
 # The database -------------------------------------------------------------------------------
 
 
+def say_ready(app, conversation_id) -> None:
+    """The employee says the preparation is ready: before that the leader cannot start the
+    meeting ahead of its day (most tests plan conversations weeks ahead)."""
+    from medsamtale.models import Conversation
+    from medsamtale.timeutil import utcnow
+
+    with app.app_context():
+        conversation = db.session.get(Conversation, conversation_id)
+        if not conversation.is_sent:  # nobody was invited to prepare
+            return
+        conversation.employee_ready_at = conversation.employee_ready_at or utcnow()
+        conversation.refresh_state()
+        db.session.commit()
+
+
 def row(app, model, row_id) -> dict | None:
     """One row of `model` as a dict of its columns (None if there is none), read in a fresh
     session."""

@@ -42,7 +42,7 @@ from medsamtale.models.questions import FollowUpPrompt
 from medsamtale.timeutil import utcnow
 
 from .fixtures.app import OUTSIDERS
-from .helpers import HX, assert_block, flashed_error, snapshot
+from .helpers import HX, assert_block, flashed_error, say_ready, snapshot
 
 FIELDS = ("text", "employee_note", "leader_note")
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -554,6 +554,7 @@ def picked(app, question_bank):
 
 
 def start(as_, conversation_id, leader="lars"):
+    say_ready(as_(leader).application, conversation_id)
     response = as_(leader).post(f"/agenda/{conversation_id}/start")
     assert response.status_code == 302
     assert response.location.endswith(f"/agenda/{conversation_id}")
@@ -1702,7 +1703,7 @@ def test_a_change_reaches_the_other_party_at_once(app, meeting, as_, live_server
     try:
         assert stream.response.status == 200
         assert stream.response.headers["Content-Type"].startswith("text/event-stream")
-        assert stream.response.headers["Cache-Control"] == "no-cache"
+        assert stream.response.headers["Cache-Control"] == "no-store"  # nothing of it is kept
         # First: fetch whatever changed since the page (the version as the stream opened),
         # and reconnect a second after a drop.
         assert stream.update() == version
@@ -1823,10 +1824,12 @@ def test_the_other_partys_arrival_shows(app, meeting, as_, live_server, count_qu
     lars_view = View(app, lars, meeting)
     assert (lars_view.here, lars_view.shown, lars_view.typing) == (False, "0:", None)
     assert lars_view.refresh() is None
-    # Anne opens the agenda (her page polls from now on): nothing written for it.
+    # Anne opens the agenda (her page polls from now on): nothing written for it but the
+    # audit log's record of her reading it.
     with count_queries() as statements:
         anne_view = View(app, anne, meeting)
-    assert [s for s in statements if s.lstrip().upper().startswith(WRITES)] == []
+    assert [s for s in statements if s.lstrip().upper().startswith(WRITES)
+            and "audit_event" not in s] == []
     assert (anne_view.here, anne_view.shown) == (True, "1:")  # Lars is here already
     assert anne_view.refresh() is None
     answer = lars_view.refresh()
@@ -1892,6 +1895,30 @@ def test_polls_no_update_caused_are_answered_from_memory(app, meeting, as_, live
         assert response.status_code in (403, 404)
     response = poll(app.test_client(), meeting, version + 2, latest=version + 2)
     assert response.status_code in (302, 401)
+
+
+def test_an_event_stream_ends_with_its_session(app, meeting, as_, live_server):
+    """Logging out closes the person's open event stream (it asks every
+    SESSION_CHECK_SECONDS whether its session is open), so a stolen session that is ended
+    hears nothing more. Without PostgreSQL there is no stream: the page polls, and a poll
+    after logging out is refused."""
+    app.config["SESSION_CHECK_SECONDS"] = 1
+    lars = as_("lars")
+    if not on_postgresql(app):
+        version = View(app, lars, meeting).since
+        lars.post("/logout")
+        assert poll(lars, meeting, version).status_code in (302, 401)
+        return
+    stream = open_stream(Http(live_server, lars), meeting)
+    try:
+        lars.post("/logout")
+        deadline, ended = time.monotonic() + 6, False
+        while not ended and time.monotonic() < deadline:
+            with contextlib.suppress(queue.Empty):
+                ended = stream.events.get(timeout=0.5) is None
+        assert ended, "the stream went on after its session ended"
+    finally:
+        stream.close()
 
 
 def test_the_meeting_bar_counts_the_minutes(app, meeting, as_, live_server):

@@ -184,7 +184,9 @@ def test_the_next_conversation_starts_with_the_actions_and_their_state(
         db.session.commit()
     second = make_conversation(people["anne"])
     with app.app_context():
-        meeting.start(db.session.get(Conversation, second))
+        conversation = db.session.get(Conversation, second)
+        conversation.employee_ready_at = utcnow()
+        meeting.start(conversation)
         db.session.commit()
         items = db.session.scalars(
             select(AgendaItem).where(AgendaItem.conversation_id == second)

@@ -88,6 +88,13 @@ class OrganisationForm(FlaskForm):
         _l("Name of the organisation"), validators=[DataRequired(), at_most(NAME_MAX)],
         filters=[strip],
     )
+    second_hr_approver = BooleanField(
+        _l("A second HR admin approves changes that would make an HR admin someone's leader"),
+        description=_l(
+            "Off: such changes are refused. On: they wait until another HR admin than the "
+            "one who asked approves them."
+        ),
+    )
 
 
 class ImportUploadForm(FlaskForm):

@@ -5,38 +5,77 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..audit import record
+from ..auth import email_change
 from ..auth.services import RESET, WELCOME, send_password_link
 from ..errors import Refused
 from ..extensions import db
-from ..models import Organisation, User
+from ..models import EmailChange, Organisation, PasswordToken, PendingChange, User
 from ..models.people import EMAIL_MAX, NAME_MAX, normalise_email
+from ..models.sessions import RESET_BY_HR
+from ..outbox import queue_email
+from ..urls import public_url
+from . import changes
 
 
-def save_user(user: User, form) -> User:
-    """Copy a validated UserForm onto `user`; a new person is sent a link to choose a
-    password."""
-    is_new = user.id is None
-    for name in ("name", "email", "is_employee", "is_leader", "is_hr_admin", "locale"):
-        setattr(user, name, getattr(form, name).data)
-    user.leader = form.leader
+@dataclass
+class Saved:
+    """What saving a person did: the change of address waiting for them to confirm, and
+    the change of roles or leader waiting for a second HR admin, if any."""
+
+    user: User
+    email_change: EmailChange | None = None
+    pending: PendingChange | None = None
+
+
+def save_user(user: User, form) -> Saved:
+    """Save a validated UserForm onto `user`. A new person gets the address typed and a
+    link to choose a password. A person's new address waits for them to confirm it (HR
+    never changes it directly); roles and leader change at once and are announced, or,
+    when they would let an HR admin lead someone, are refused or wait for a second HR
+    admin (the organisation's four eyes)."""
+    is_new, editor = user.id is None, form.editor
+    wanted = changes.Wanted.from_form(form)
+    waits = changes.check(user, wanted, editor)
+    user.name, user.locale = form.name.data, form.locale.data
     if is_new:
+        user.email = form.email.data
         db.session.add(user)
+    saved = Saved(user)
+    if waits:
+        if is_new:  # created with their roles, without the leader that must wait
+            changes.apply(user, changes.Wanted(**{**wanted.__dict__, "leader": None}), editor)
         db.session.flush()
+        saved.pending = changes.ask_second_approver(user, wanted, editor)
+    else:
+        changes.apply(user, wanted, editor)
+    db.session.flush()
+    if is_new:
         send_password_link(user, WELCOME)
-    return user
+    elif normalise_email(form.email.data) != user.email:
+        saved.email_change = email_change.request(user, form.email.data, editor)
+    return saved
+
+
+def cancel_email_change(user: User) -> None:
+    email_change.cancel(user)
 
 
 def deactivate(user: User, by: User) -> list[User]:
-    """Deactivate a person: logged out everywhere at once, no more log-ins. Returns the
-    active people who still have them as their leader and need a new one."""
+    """Deactivate a person: logged out everywhere at once, no more log-ins, and a change of
+    their address still waiting is cancelled. Returns the active people who still have
+    them as their leader and need a new one."""
     if user.id == by.id:
         raise Refused(_l("You cannot deactivate yourself."))
     user.deactivate()
+    email_change.cancel_open(user)
     return [person for person in user.reports if person.active]
 
 
@@ -50,13 +89,19 @@ def save_organisation(organisation: Organisation, form) -> None:
     Organisation.forget_shown_name()
 
 
-def reset_password(user: User) -> None:
-    """End a person's sessions, void their password and email them a link to a new one."""
+def reset_password(user: User, by: User) -> None:
+    """End a person's sessions, void their password and email them a link to a new one,
+    saying that HR asked for it. The link goes to the address on file, never to one still
+    waiting for confirmation, so it reaches only the person."""
     if not user.active:
         raise Refused(_l("A deactivated person cannot be sent a new password."))
     user.password_hash = None
-    user.end_sessions()
-    send_password_link(user, RESET)
+    user.end_sessions(RESET_BY_HR)
+    lifetime = timedelta(hours=current_app.config["PASSWORD_TOKEN_HOURS"])
+    token = PasswordToken.issue(user, RESET, lifetime)
+    queue_email(user, "password_reset_by_hr", requester=by.name, expires_in=lifetime,
+                link=public_url("auth.set_password", token=token))
+    record("password_reset_by_hr", subject=user)
 
 
 # CSV import ---------------------------------------------------------------------------------
@@ -198,6 +243,9 @@ def _check_rows(rows: list[ImportRow]) -> None:
             if not (leader.is_leader and leader.active):
                 row.errors.append(str(_l("%(email)s is not an active leader.",
                                          email=row.leader_email)))
+            elif leader.is_hr_admin:  # HR leads nobody (admin/changes.py)
+                row.errors.append(str(_l("%(email)s is an HR admin, and an HR admin cannot "
+                                         "be anyone's leader.", email=row.leader_email)))
         else:
             row.errors.append(str(_l("No leader with the email %(email)s.",
                                      email=row.leader_email)))

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from ..change import Page, make_change
 from ..extensions import db
 from ..htmx import render
-from ..models import Organisation, User
+from ..models import EmailChange, Organisation, PendingChange, User
 from ..roles import hr_admin_required
-from . import services
+from . import changes, services
 from .forms import ImportConfirmForm, ImportUploadForm, OrganisationForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -30,7 +30,39 @@ def _user_form(user: User | None) -> UserForm:
 def users():
     """Everyone in the organisation, with their roles and leader."""
     people = db.session.scalars(select(User).order_by(User.active.desc(), User.name)).all()
-    return render("admin/users.html", people=people)
+    return render("admin/users.html", people=people, waiting=len(changes.pending()))
+
+
+def _user_page(form: UserForm, user: User | None):
+    """The person's page; a refusal that belongs to a field is shown next to it."""
+    page = Page("admin/user_form.html", form=form, user=user,
+                email_change=lambda: EmailChange.open_for(user) if user else None,
+                pending=lambda: changes.pending_rows(user) if user else [])
+
+    def answer(outcome):
+        field = getattr(outcome.refused, "field", None)
+        if field and outcome.refused.message in form.form_errors:
+            form.form_errors.remove(outcome.refused.message)
+            form[field].errors = [*form[field].errors, outcome.refused.message]
+        return page(outcome)
+
+    return answer
+
+
+def _saved(saved: services.Saved, added: bool) -> str:
+    if added:
+        message = _("%(name)s was added and has been sent a link to choose a password.",
+                    name=saved.user.name)
+    else:
+        message = _("Changes to %(name)s are saved.", name=saved.user.name)
+    if saved.email_change is not None:
+        message += " " + _("The address becomes %(email)s when %(name)s confirms it from that "
+                           "address; both addresses have been told.",
+                           email=saved.email_change.new_email, name=saved.user.name)
+    if saved.pending is not None:
+        message += " " + _("The change of roles or leader waits for another HR admin's "
+                           "approval.")
+    return message
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -39,25 +71,22 @@ def new_user():
     form = _user_form(None)
     return make_change(
         services.save_user, User(), form, form=form, back=url_for(".users"),
-        page=Page("admin/user_form.html", form=form, user=None),
-        done=_("%(name)s was added and has been sent a link to choose a password.",
-               name=form.name.data),
+        page=_user_page(form, None), done=lambda saved: _saved(saved, added=True),
     )
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int):
     """Change a person's name, email, roles, leader or language."""
     user = db.get_or_404(User, user_id)
     form = _user_form(user)
     return make_change(
         services.save_user, user, form, form=form, back=url_for(".users"),
-        page=Page("admin/user_form.html", form=form, user=user),
-        done=_("Changes to %(name)s are saved.", name=form.name.data),
+        page=_user_page(form, user), done=lambda saved: _saved(saved, added=False),
     )
 
 
-@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@bp.route("/users/<id:user_id>/deactivate", methods=["POST"])
 def deactivate_user(user_id: int):
     """Deactivate a person: they are logged out everywhere at once and cannot log in."""
     user = db.get_or_404(User, user_id)
@@ -77,7 +106,7 @@ def _deactivated(user: User, orphans: list[User]) -> str:
     return _("%(name)s is deactivated and logged out.", name=user.name)
 
 
-@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@bp.route("/users/<id:user_id>/reactivate", methods=["POST"])
 def reactivate_user(user_id: int):
     """Let a deactivated person log in again."""
     user = db.get_or_404(User, user_id)
@@ -85,13 +114,13 @@ def reactivate_user(user_id: int):
                        done=_("%(name)s can log in again.", name=user.name))
 
 
-@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@bp.route("/users/<id:user_id>/reset-password", methods=["POST"])
 def reset_password(user_id: int):
     """End a person's sessions, void their password and email them a link to choose a new one."""
     user = db.get_or_404(User, user_id)
     return make_change(
-        services.reset_password, user, back=url_for(".edit_user", user_id=user.id),
-        page=Page("admin/user_form.html", form=_user_form(user), user=user),
+        services.reset_password, user, current_user,
+        back=url_for(".edit_user", user_id=user.id), page=_user_page(_user_form(user), user),
         done=_("%(name)s is logged out and has been sent a link to choose a new password.",
                name=user.name),
     )
@@ -128,11 +157,39 @@ def confirm_import():
 
 @bp.route("/organisation", methods=["GET", "POST"])
 def organisation():
-    """Set the organisation's name."""
+    """Set the organisation's name, and whether a second HR admin approves changes that
+    would make an HR admin someone's leader."""
     current = Organisation.current() or Organisation(name="")
     form = OrganisationForm(obj=current)
     return make_change(
         services.save_organisation, current, form, form=form, back=url_for(".organisation"),
         page=Page("admin/organisation.html", form=form),
-        done=_("The name is saved."),
+        done=_("The organisation's settings are saved."),
+    )
+
+
+@bp.route("/users/<id:user_id>/email-change/cancel", methods=["POST"])
+def cancel_email_change(user_id: int):
+    """Withdraw a change of the person's address that waits for their confirmation."""
+    user = db.get_or_404(User, user_id)
+    return make_change(services.cancel_email_change, user,
+                       back=url_for(".edit_user", user_id=user.id),
+                       done=_("The change of address is cancelled."))
+
+
+@bp.route("/pending")
+def pending():
+    """Changes of roles or leader that wait for a second HR admin's approval."""
+    return render("admin/pending.html", pending=changes.pending_rows())
+
+
+@bp.route("/pending/<id:change_id>/<any(approve, reject):decision>", methods=["POST"])
+def decide_pending(change_id: int, decision: str):
+    """Approve (another HR admin than the one who asked) or reject a waiting change."""
+    change = db.get_or_404(PendingChange, change_id)
+    return make_change(
+        changes.approve if decision == "approve" else changes.reject, change, current_user,
+        back=url_for(".pending"),
+        done=_("The change is made and announced.") if decision == "approve"
+        else _("The change is rejected; nothing was changed."),
     )

@@ -12,12 +12,16 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..auth import sessions
 from ..extensions import db
-from ..models import AgendaItem, Conversation, User
+from ..models import AgendaItem, Conversation, User, UserSession
+from ..models.sessions import TOUCH_SECONDS, token_digest
 from ..timeutil import utcnow
 from .hub import CHANNEL, HERE_EVERY_SECONDS, POLL, Note, Presence, hub
 
@@ -77,16 +81,23 @@ def changes_since(conversation: Conversation, since: int) -> list[AgendaItem]:
 
 def _poll_statement():
     """The one query of a poll, built once: (employee_id, leader_id, agenda_version) of a
-    sent conversation, if the session's user is active, its session current, and a party."""
+    sent conversation, and the session's id and last activity, if the session is open,
+    its user active and a party."""
     user = bindparam("user_id")
     return (
-        select(Conversation.employee_id, Conversation.leader_id, Conversation.agenda_version)
+        select(Conversation.employee_id, Conversation.leader_id, Conversation.agenda_version,
+               UserSession.id, UserSession.last_seen_at)
+        .join(UserSession, UserSession.user_id == user)
         .join(User, User.id == user)
         .where(
             Conversation.id == bindparam("conversation_id"),
             Conversation.invited_at.is_not(None),
             (Conversation.employee_id == user) | (Conversation.leader_id == user),
-            User.active, User.session_version == bindparam("session_version"),
+            UserSession.token_hash == bindparam("token_hash"),
+            UserSession.ended_at.is_(None),
+            UserSession.expires_at > bindparam("now"),
+            UserSession.last_seen_at > bindparam("idle_since"),
+            User.active,
         )
     )
 
@@ -99,38 +110,30 @@ class PollState:
     employee_id: int
     leader_id: int
     agenda_version: int
-
-
-def _poll_sql(engine) -> tuple[str, tuple[str, ...] | None]:
-    """POLL_STATEMENT compiled once for the engine's database: its SQL, and the order of
-    its parameters when the driver takes them by position (SQLite)."""
-    kept = engine.dialect.__dict__.get("medsamtale_poll_sql")
-    if kept is None:
-        compiled = POLL_STATEMENT.compile(dialect=engine.dialect)
-        kept = (str(compiled), tuple(compiled.positiontup) if compiled.positiontup else None)
-        engine.dialect.medsamtale_poll_sql = kept
-    return kept
+    session_id: int
+    last_seen_at: datetime
 
 
 def poll_state(conversation_id: int, session_id: str | None) -> PollState | None:
     """All a poll needs to answer that nothing changed (see _poll_statement), or None: one
-    small query, its SQL compiled once and given to the driver as it is (SQLAlchemy's
-    statement handling cost more than the query here: 0.73 ms a poll against 0.54 ms in
-    bench/where_time_goes.py), without a transaction (PostgreSQL: no BEGIN and ROLLBACK;
-    SQLite begins none for a SELECT) and without loading the user. On PostgreSQL what it
+    small query (its SQL compiled once, in SQLAlchemy's cache), without a transaction
+    (PostgreSQL: no BEGIN and ROLLBACK; SQLite begins none for a SELECT) and without
+    loading the user. A poll counts as activity on the session. On PostgreSQL what it
     finds is also kept, for known_unchanged."""
     parsed = User.parse_session_id(session_id)
     if parsed is None:
         return None
     generation, push = hub.generation, has_push()
-    sql, order = _poll_sql(db.engine)
+    now = utcnow()
     values = {"conversation_id": conversation_id, "user_id": parsed[0],
-              "session_version": parsed[1]}
+              "token_hash": token_digest(parsed[1]), "now": now,
+              "idle_since": now - sessions.idle_limit()}
     options = {"isolation_level": "AUTOCOMMIT"} if push else {}
     with db.engine.connect().execution_options(**options) as connection:
-        found = connection.exec_driver_sql(
-            sql, tuple(values[n] for n in order) if order else values).first()
+        found = connection.execute(POLL_STATEMENT, values).first()
     row = PollState(*found) if found else None
+    if row is not None and (now - row.last_seen_at).total_seconds() >= TOUCH_SECONDS:
+        sessions.touch(row.session_id)  # a meeting's polls are activity
     if row is not None and push:
         hub.listen(listen_url())
         hub.learn_version(conversation_id, row.agenda_version, generation)
@@ -165,14 +168,15 @@ def sse(data: str = "", event: str | None = None) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def event_stream(conversation: Conversation, user_id: int,
-                 block: Callable[..., str]) -> Iterator[str]:
+def event_stream(conversation: Conversation, user_id: int, block: Callable[..., str],
+                 session_open: Callable[[], bool]) -> Iterator[str]:
     """The events of one party's open agenda: "update" when the agenda changed (the browser
     then fetches what changed) and, as they change, who is here and typing where and the
     meeting's minutes so far. `block(name, **context)` renders a block of the agenda page
     for the browser to swap in: "latest" (the version the stream told of, so the poll that
     follows asks the database), "presence" and "elapsed". The stream holds no database
-    connection: the request's is given back before it starts, and after each block."""
+    connection: the request's is given back before it starts, and after each block. It
+    ends when its session does (`session_open()`, asked every SESSION_CHECK_SECONDS)."""
     url = listen_url()
     conversation_id, version = conversation.id, conversation.agenda_version
     db.session.remove()
@@ -188,6 +192,7 @@ def event_stream(conversation: Conversation, user_id: int,
     def minutes() -> int:
         return int((utcnow() - conversation.started_at).total_seconds() // 60)
 
+    check_every = current_app.config["SESSION_CHECK_SECONDS"]
     name = secrets.token_hex(4)
     follower = hub.follow(url, conversation_id)
     presence, others = Presence(), set()
@@ -196,12 +201,17 @@ def event_stream(conversation: Conversation, user_id: int,
         yield "retry: 1000\n" + update(version)  # whatever changed since the page
         last_said, shown, minute = time.monotonic(), presence.state(time.monotonic()), minutes()
         deadline = last_said + EVENT_STREAM_SECONDS
+        checked = last_said
         while time.monotonic() < deadline:
             try:
-                note = follower.get(timeout=KEEP_ALIVE_SECONDS)
+                note = follower.get(timeout=min(KEEP_ALIVE_SECONDS, check_every))
             except queue.Empty:
                 note = None
             now = time.monotonic()
+            if now - checked >= check_every:
+                if not session_open():
+                    return
+                checked = now
             if note is not None and note.kind in ("changed", "listening"):
                 yield update(int(note.rest) if note.rest.isdigit() else None)
             elif note is not None and note.user_id != user_id:

@@ -20,13 +20,24 @@ from ..followup.services import actions_to_review
 from ..models import AgendaItem, AgendaText, Conversation, Pick, Question
 from ..models.agenda import EMPLOYEE_TOPIC, FOLLOW_UP, LEADER_TOPIC, QUESTION, SALARY
 from ..models.conversations import HELD, IN_PROGRESS, PREPARATION_STATES, READY
-from ..timeutil import utcnow
+from ..timeutil import to_oslo, utcnow
 from .editing import check_in_progress
 from .live import bump
 
 
 def can_start(conversation: Conversation) -> bool:
     return conversation.is_sent and conversation.state in (*PREPARATION_STATES, READY)
+
+
+def may_start_early(conversation: Conversation, now: datetime | None = None) -> bool:
+    """The leader may start the meeting before its time once the employee has said the
+    preparation is ready, or on the planned day (Oslo): until then the employee's notes
+    and picks are theirs alone."""
+    if not can_start(conversation):
+        return False
+    today = to_oslo(now or utcnow()).date()
+    return (conversation.employee_ready_at is not None
+            or today >= to_oslo(conversation.starts_at).date())
 
 
 def is_due(conversation: Conversation, now: datetime | None = None) -> bool:
@@ -44,6 +55,9 @@ def start(conversation: Conversation) -> None:
         return
     if not can_start(conversation):
         raise Refused(_l("This conversation cannot be started."))
+    if not (may_start_early(conversation) or is_due(conversation)):
+        raise Refused(_l("The meeting can start on its planned day, or before once the "
+                         "employee has said the preparation is ready."))
     conversation.started_at = utcnow()
     conversation.proposed_starts_at = None
     conversation.refresh_state()
@@ -57,19 +71,25 @@ def start(conversation: Conversation) -> None:
 def _build(conversation: Conversation) -> list[AgendaItem]:
     """Follow-up of the last conversation (R7): its actions, then the items it carried
     over; the picked questions in the employee's order (R5, R6), the employee's topics (R4),
-    the leader's topics, salary last (R8)."""
+    the leader's topics, salary last (R8). What comes from a conversation with another
+    leader is withheld: the new leader does not inherit the past."""
     previous = previous_held_id(conversation)
+    leader_id = conversation.leader_id
     items = [
-        AgendaItem(conversation_id=conversation.id, section=FOLLOW_UP, text=action.what,
-                   action_id=action.id)
+        AgendaItem(conversation_id=conversation.id, section=FOLLOW_UP, action_id=action.id,
+                   **_followed_up(action.what, action.conversation.leader_id == leader_id))
         for action in actions_to_review(conversation.employee_id, previous)
     ]
     salary = []
+    carried_known = previous is not None and (
+        db.session.get(Conversation, previous).leader_id == leader_id)
     for old in carried_items(previous):
+        known = carried_known and not old.withheld
         carried = AgendaItem(
-            conversation_id=conversation.id, section=SALARY if old.is_salary else FOLLOW_UP,
-            text=old.text, prompts=old.prompts, question_id=old.question_id,
-            carried_from_id=old.id,
+            conversation_id=conversation.id,
+            section=SALARY if old.is_salary and known else FOLLOW_UP,
+            carried_from_id=old.id, **_followed_up(old.text, known),
+            **({"prompts": old.prompts, "question_id": old.question_id} if known else {}),
         )
         (salary if carried.is_salary else items).append(carried)
     picks = db.session.scalars(
@@ -97,6 +117,12 @@ def _build(conversation: Conversation) -> list[AgendaItem]:
         items += [AgendaItem(conversation_id=conversation.id, section=section, text=topic)
                   for topic in topics]
     return items + salary
+
+
+def _followed_up(text: str, known: bool) -> dict:
+    """What a follow-up item says: its text, or, from a conversation the leader was no
+    party to, nothing but that it is there."""
+    return {"text": text} if known else {"text": "", "withheld": True}
 
 
 def previous_held_id(conversation: Conversation) -> int | None:

@@ -24,8 +24,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from .. import flow
+from .. import flow, security
 from ..access import LEADER, PARTY, conversation_for
+from ..auth import sessions
 from ..change import first_error, make_change
 from ..errors import alert
 from ..extensions import db, login_manager
@@ -45,7 +46,7 @@ bp.add_app_template_global(item_html)
 ERROR_TARGET = "#agenda-error"
 
 
-@bp.route("/<int:conversation_id>")
+@bp.route("/<id:conversation_id>")
 def show(conversation_id: int):
     """The agenda during the meeting; before it, a page to start it; after it, the record."""
     conversation = conversation_for(PARTY, conversation_id)
@@ -56,7 +57,8 @@ def show(conversation_id: int):
 
 def _opened(conversation, _outcome=None):
     if conversation.state not in (IN_PROGRESS, HELD):
-        return render("agenda/waiting.html", conversation=conversation)
+        return render("agenda/waiting.html", conversation=conversation,
+                      may_start=meeting.may_start_early(conversation))
     return _page(conversation)
 
 
@@ -95,7 +97,7 @@ def _show(conversation_id: int, anchor: str | None = None) -> str:
     return url_for(".show", conversation_id=conversation_id, _anchor=anchor)
 
 
-@bp.route("/<int:conversation_id>/start", methods=["POST"])
+@bp.route("/<id:conversation_id>/start", methods=["POST"])
 def start(conversation_id: int):
     """The leader starts the meeting; the agenda is built from both preparations."""
     conversation = conversation_for(LEADER, conversation_id, lock=True)
@@ -103,14 +105,14 @@ def start(conversation_id: int):
                        back=_show(conversation_id))
 
 
-@bp.route("/<int:conversation_id>/end", methods=["GET", "POST"])
+@bp.route("/<id:conversation_id>/end", methods=["GET", "POST"])
 def end(conversation_id: int):
     """The leader ends the meeting and chooses which items not discussed to carry over."""
     conversation = conversation_for(LEADER, conversation_id, lock=request.method == "POST")
     if request.method == "GET":
         pending = [i for i in editing.live_items(conversation) if not i.discussed]
         return render("agenda/end.html", conversation=conversation, pending=pending)
-    carry = {int(i) for i in request.form.getlist("carry") if i.isdigit()}
+    carry = set(security.ids(request.form.getlist("carry")))
     return make_change(
         flow.end_meeting, conversation, carry, stale=conversation, back=_show(conversation_id),
         done=_("The conversation is over. %(name)s can now write the minutes.",
@@ -131,19 +133,21 @@ def _changes(conversation, presence=None):
         items=editing.live_items(conversation),
         editable=conversation.state == IN_PROGRESS,
         oob=True,
+        now=utcnow(),  # a plain GET (no htmx) gets the whole page, meeting bar and all
         **_live(conversation, presence),
     )
 
 
-@bp.route("/<int:conversation_id>/poll")
+@bp.route("/<id:conversation_id>/poll")
 @public  # it checks the session itself, in its one query
 def poll(conversation_id: int):
     """Nothing new: 204, from memory (PostgreSQL, see live.known_unchanged) or after one
     small query, nothing rendered. Else the list of items (and, for a browser that polls
     because the server has no push, who is here)."""
-    session_id, since = session.get("_user_id"), request.args.get("since", type=int)
+    session_id = session.get("_user_id")
+    since = request.args.get("since", type=security.counter)  # out of range: None, a full answer
     if live.known_unchanged(conversation_id, session_id, since,
-                            request.args.get("latest", type=int)):
+                            request.args.get("latest", type=security.counter)):
         return Response(status=204)
     row = live.poll_state(conversation_id, session_id)
     if row is None:  # not logged in, not a party, or no such agenda: say which
@@ -161,7 +165,7 @@ def poll(conversation_id: int):
     return _changes(db.session.get(Conversation, conversation_id), presence)
 
 
-@bp.route("/<int:conversation_id>/events")
+@bp.route("/<id:conversation_id>/events")
 def events(conversation_id: int):
     """The party's event stream (PostgreSQL): "update" when the agenda changed, and, as
     they change, who is here and typing where and the minutes the meeting has lasted."""
@@ -175,17 +179,21 @@ def events(conversation_id: int):
         return render_block("agenda/agenda.html", name, conversation=conversation,
                             other=other, live_push=True, oob=True, **context)
 
+    session_id = session.get("_user_id")
     return Response(
-        stream_with_context(live.event_stream(conversation, current_user.id, block)),
+        stream_with_context(live.event_stream(
+            conversation, current_user.id, block, lambda: sessions.is_open(session_id))),
         mimetype="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        headers={"X-Accel-Buffering": "no"},  # Cache-Control: no-store, as every page (security.py)
     )
 
 
-@bp.route("/<int:conversation_id>/elapsed")
+@bp.route("/<id:conversation_id>/elapsed")
 def elapsed(conversation_id: int):
     """How long the meeting has lasted, for the meeting bar of a page that polls."""
     conversation = conversation_for(PARTY, conversation_id)
+    if conversation.started_at is None:  # no meeting yet, so nothing has lasted
+        abort(404)
     return render("agenda/agenda.html", "elapsed", conversation=conversation, now=utcnow(),
                   live_push=live.has_push())
 
@@ -207,41 +215,41 @@ def _agenda_change(conversation_id: int, change, *args, form=None):
                        block=changes, error_target=ERROR_TARGET)
 
 
-@bp.route("/<int:conversation_id>/items", methods=["POST"])
+@bp.route("/<id:conversation_id>/items", methods=["POST"])
 def add_item(conversation_id: int):
     """Add an item, after everything but salary and conditions."""
     form = ItemForm()
     return _agenda_change(conversation_id, editing.add_item, form.text.data, form=form)
 
 
-@bp.route("/<int:conversation_id>/items/<int:item_id>/remove", methods=["POST"])
+@bp.route("/<id:conversation_id>/items/<id:item_id>/remove", methods=["POST"])
 def remove_item(conversation_id: int, item_id: int):
     """Remove an item from the agenda."""
     return _agenda_change(conversation_id, editing.remove_item, item_id)
 
 
-@bp.route("/<int:conversation_id>/items/<int:item_id>/discussed", methods=["POST"])
+@bp.route("/<id:conversation_id>/items/<id:item_id>/discussed", methods=["POST"])
 def discussed(conversation_id: int, item_id: int):
     """Mark an item discussed, or not discussed after all."""
     value = request.form.get("discussed") == "1"
     return _agenda_change(conversation_id, editing.set_discussed, item_id, value)
 
 
-@bp.route("/<int:conversation_id>/items/<int:item_id>/move", methods=["POST"])
+@bp.route("/<id:conversation_id>/items/<id:item_id>/move", methods=["POST"])
 def move_item(conversation_id: int, item_id: int):
     """Move an item one place up or down."""
-    step = request.form.get("step", 0, type=int)
+    step = request.form.get("step", 0, type=security.step)
     return _agenda_change(conversation_id, editing.move_item, item_id, step)
 
 
-@bp.route("/<int:conversation_id>/order", methods=["POST"])
+@bp.route("/<id:conversation_id>/order", methods=["POST"])
 def reorder(conversation_id: int):
     """Put the items in the order given (drag and drop)."""
-    ids = [int(i) for i in request.form.getlist("item") if i.isdigit()]
+    ids = security.ids(request.form.getlist("item"))
     return _agenda_change(conversation_id, editing.reorder, ids)
 
 
-@bp.route("/<int:conversation_id>/items/<int:item_id>/text", methods=["POST"])
+@bp.route("/<id:conversation_id>/items/<id:item_id>/text", methods=["POST"])
 def save_text(conversation_id: int, item_id: int):
     """Save one text typed on `version`: 204 with its new version, 200 with the merged
     text, or 409 and both texts when both changed the same words."""

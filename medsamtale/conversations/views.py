@@ -48,14 +48,14 @@ def plan():
     )
 
 
-@bp.route("/<int:conversation_id>")
+@bp.route("/<id:conversation_id>")
 def show(conversation_id: int):
     """The leader's page: the invitation as the employee will read it, answers and actions."""
     conversation = conversation_for(LEADER, conversation_id)
     return render("conversations/show.html", conversation=conversation)
 
 
-@bp.route("/<int:conversation_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:conversation_id>/edit", methods=["GET", "POST"])
 def edit(conversation_id: int):
     """Move the conversation or change its details; a sent invitation is updated."""
     conversation = conversation_for(LEADER, conversation_id, lock=request.method == "POST")
@@ -85,7 +85,7 @@ LEADER_STEPS = {
 }
 
 
-@bp.route('/<int:conversation_id>/<any(send, cancel, "keep-time", "use-proposed-time"):step>',
+@bp.route('/<id:conversation_id>/<any(send, cancel, "keep-time", "use-proposed-time"):step>',
           methods=["POST"])
 def leader_step(conversation_id: int, step: str):
     """Send the invitation, cancel the conversation, keep the planned time the employee
@@ -96,7 +96,7 @@ def leader_step(conversation_id: int, step: str):
                        done=str(done) % {"name": conversation.employee.name})
 
 
-@bp.route("/<int:conversation_id>/respond", methods=["GET", "POST"])
+@bp.route("/<id:conversation_id>/respond", methods=["GET", "POST"])
 def respond(conversation_id: int):
     """The employee proposes another time."""
     conversation = conversation_for(EMPLOYEE, conversation_id, lock=request.method == "POST")
@@ -110,7 +110,7 @@ def respond(conversation_id: int):
     )
 
 
-@bp.route("/<int:conversation_id>/accept", methods=["POST"])
+@bp.route("/<id:conversation_id>/accept", methods=["POST"])
 def accept(conversation_id: int):
     """The employee accepts the invitation's time."""
     conversation = conversation_for(EMPLOYEE, conversation_id, lock=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..errors import Refused
 from ..extensions import db
@@ -52,6 +52,7 @@ def actions_to_review(employee_id: int, previous_id: int | None) -> list[Action]
     return db.session.scalars(
         followed_up_actions()
         .join(Conversation, Conversation.id == Action.conversation_id)
+        .options(contains_eager(Action.conversation))
         .where(
             Conversation.employee_id == employee_id,
             or_(Action.conversation_id == previous_id, Action.done_at.is_(None)),

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..access import PARTY, conversation_for
 from ..change import first_error, make_change
+from ..extensions import db
 from ..htmx import render
 from ..timeutil import oslo_today
 from . import services
@@ -23,6 +24,7 @@ def _action(action_id: int):
     if action is None:
         abort(404)
     conversation_for(PARTY, action.conversation_id, lock=True)
+    db.session.refresh(action)  # read again now that it is ours: done a moment ago?
     return action
 
 
@@ -42,7 +44,7 @@ def _done_message(form: ProgressForm) -> str:
     return _("Marked as done.") if form.marks_done else _("Your comment is saved.")
 
 
-@bp.route("/<int:action_id>/progress", methods=["POST"])
+@bp.route("/<id:action_id>/progress", methods=["POST"])
 def progress(action_id: int):
     """Record how an action is going, or mark it done, with a comment."""
     action = _action(action_id)
@@ -54,7 +56,7 @@ def progress(action_id: int):
     )
 
 
-@bp.route("/<int:action_id>/reopen", methods=["POST"])
+@bp.route("/<id:action_id>/reopen", methods=["POST"])
 def reopen(action_id: int):
     """Not done after all: from the history of the action on the minutes page."""
     action = _action(action_id)

@@ -1,6 +1,6 @@
 """The home page and each person's own settings."""
 
-from flask import Blueprint, current_app, request, session, url_for
+from flask import Blueprint, current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user
@@ -12,6 +12,7 @@ from ..followup.services import open_actions
 from ..htmx import render
 from ..minutes.approval import minutes_tasks
 from ..roles import public
+from ..security import safe_next
 from ..timeutil import oslo_today
 
 bp = Blueprint("main", __name__)
@@ -36,11 +37,9 @@ def home():
 @public
 def set_language():
     """Switch the language of the interface, for this visit or for the account."""
-    target = request.form.get("next") or ""
     return make_change(
         _choose_language, request.form.get("locale", ""),
-        back=target if target.startswith("/") and not target.startswith("//")
-        else url_for("main.home"),
+        back=safe_next(request.form.get("next")),
         done=_l("Language changed."),  # said in the language chosen
     )
 

@@ -2,8 +2,9 @@
 them, or send back with a comment; the employee may ask to reopen approved minutes and the
 leader reopens them. Each step emails the other party; the caller commits.
 
-The state moves only through the Minutes model's methods; here are the rules about the
-content and the emails.
+The state moves only through the Minutes model's methods, each a conditional update of the
+row that a second, simultaneous request finds already made (it is refused, and sends no
+email); here are the rules about the content and the emails.
 """
 
 from __future__ import annotations
@@ -24,8 +25,19 @@ from .drafting import content_of, email_links
 
 
 def submit(minutes: Minutes) -> MinutesVersion:
-    """Freeze the draft as a new version and send it to the leader."""
-    minutes.check_can_submit()
+    """Freeze the draft as a new version and send it to the leader. The draft is read and
+    checked once the minutes are ours (Minutes.submit), so a second submit made at the same
+    moment is refused rather than making a second version."""
+    conversation = minutes.conversation
+    version = minutes.submit(lambda: _submittable(minutes), conversation.employee.name)
+    queue_email(conversation.leader, "minutes_submitted", version=version,
+                **email_links(conversation))
+    return version
+
+
+def _submittable(minutes: Minutes) -> dict:
+    """The draft's content, if it can be submitted: main points, and at least one action
+    (none past its deadline) or a plain "none agreed"."""
     content = content_of(minutes)
     if not any(p["heading"].strip() or p["body"].strip() for p in content["points"]):
         raise Refused(_l("The minutes are empty. Write the main points first."))
@@ -40,11 +52,7 @@ def submit(minutes: Minutes) -> MinutesVersion:
             "The deadline of “%(what)s” has passed. Give it a new deadline first.",
             what=late[0]["what"],
         ))
-    conversation = minutes.conversation
-    version = minutes.submit(content, conversation.employee.name)
-    queue_email(conversation.leader, "minutes_submitted", version=version,
-                **email_links(conversation))
-    return version
+    return content
 
 
 def approve(minutes: Minutes, number: int | None) -> None:

@@ -8,7 +8,7 @@ refusal in #minutes-error, so what was typed stays), plain posts with a redirect
 
 from functools import partial
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -29,7 +29,7 @@ NEW = "new"
 ERROR_TARGET = "#minutes-error"
 
 
-@bp.route("/<int:conversation_id>")
+@bp.route("/<id:conversation_id>")
 def show(conversation_id: int):
     """The employee's editor or the minutes as submitted; the leader's reading and decision."""
     conversation = held_conversation_for(PARTY, conversation_id)
@@ -98,7 +98,7 @@ def _draft_change(conversation_id: int, change, *args, block: str, anchor: str, 
     )
 
 
-@bp.route("/<int:conversation_id>/points/<int:point_id>", methods=["POST"])
+@bp.route("/<id:conversation_id>/points/<id:point_id>", methods=["POST"])
 def save_point(conversation_id: int, point_id: int):
     """Save a point as the employee types (autosave)."""
     form = PointForm()
@@ -107,21 +107,21 @@ def save_point(conversation_id: int, point_id: int):
                          anchor=f"point-{point_id}", form=form)
 
 
-@bp.route("/<int:conversation_id>/points", methods=["POST"])
+@bp.route("/<id:conversation_id>/points", methods=["POST"])
 def add_point(conversation_id: int):
     """Add an empty point at the end."""
     return _draft_change(conversation_id, drafting.add_point, block="points", anchor="points")
 
 
-@bp.route("/<int:conversation_id>/points/<int:point_id>/remove", methods=["POST"])
+@bp.route("/<id:conversation_id>/points/<id:point_id>/remove", methods=["POST"])
 def remove_point(conversation_id: int, point_id: int):
     """Remove a point from the draft."""
     return _draft_change(conversation_id, drafting.remove_point, point_id, block="points",
                          anchor="points")
 
 
-@bp.route("/<int:conversation_id>/actions", methods=["POST"])
-@bp.route("/<int:conversation_id>/actions/<int:action_id>", methods=["POST"])
+@bp.route("/<id:conversation_id>/actions", methods=["POST"])
+@bp.route("/<id:conversation_id>/actions/<id:action_id>", methods=["POST"])
 def save_action(conversation_id: int, action_id: int | None = None):
     """Add an action, or change one; a form with errors comes back with what was typed."""
     form = ActionForm(prefix=f"a{action_id}" if action_id else NEW)
@@ -131,14 +131,14 @@ def save_action(conversation_id: int, action_id: int | None = None):
     )
 
 
-@bp.route("/<int:conversation_id>/actions/<int:action_id>/remove", methods=["POST"])
+@bp.route("/<id:conversation_id>/actions/<id:action_id>/remove", methods=["POST"])
 def remove_action(conversation_id: int, action_id: int):
     """Remove an action from the draft."""
     return _draft_change(conversation_id, drafting.remove_action, action_id, block="actions",
                          anchor="actions")
 
 
-@bp.route("/<int:conversation_id>/no-actions", methods=["POST"])
+@bp.route("/<id:conversation_id>/no-actions", methods=["POST"])
 def no_actions(conversation_id: int):
     """Say plainly that no actions were agreed (or take it back)."""
     none_agreed = request.form.get("no_actions") == "1"
@@ -165,7 +165,7 @@ DECISIONS = {
 }
 
 
-@bp.route('/<int:conversation_id>/<any(submit, "ask-reopen", approve, "send-back", reopen):step>',
+@bp.route('/<id:conversation_id>/<any(submit, "ask-reopen", approve, "send-back", reopen):step>',
           methods=["POST"])
 def decide(conversation_id: int, step: str):
     """The employee submits the draft or asks to reopen approved minutes; the leader
@@ -179,10 +179,16 @@ def decide(conversation_id: int, step: str):
     if form is not None:
         args.append(form.comment.data)
     other = conversation.leader if role == EMPLOYEE else conversation.employee
+
+    def page(outcome):
+        if outcome.refused is not None and form is not None:
+            # Said at the top: after a decision made a moment before, the form is gone.
+            flash(str(outcome.refused.message), "error")
+        return _page(conversation, minutes, comment_form=form)
+
     return make_change(
         change, minutes, *args, form=form, back=_back(conversation_id),
-        done=str(done) % {"name": other.name},
-        page=lambda _outcome: _page(conversation, minutes, comment_form=form),
+        done=str(done) % {"name": other.name}, page=page,
     )
 
 
@@ -198,7 +204,7 @@ def _version(conversation_id: int, number: int):
     return conversation, minutes, versions[number - 1]
 
 
-@bp.route("/<int:conversation_id>/versions/<int:number>")
+@bp.route("/<id:conversation_id>/versions/<id:number>")
 def version(conversation_id: int, number: int):
     """One version, with what changed since the one before."""
     conversation, minutes, version = _version(conversation_id, number)
@@ -212,7 +218,7 @@ def version(conversation_id: int, number: int):
     )
 
 
-@bp.route("/<int:conversation_id>/versions/<int:number>/print")
+@bp.route("/<id:conversation_id>/versions/<id:number>/print")
 def print_version(conversation_id: int, number: int):
     """One version as a page to print."""
     conversation, minutes, version = _version(conversation_id, number)
@@ -220,7 +226,7 @@ def print_version(conversation_id: int, number: int):
                   version=version)
 
 
-@bp.route("/<int:conversation_id>/versions/<int:number>/pdf")
+@bp.route("/<id:conversation_id>/versions/<id:number>/pdf")
 def pdf_version(conversation_id: int, number: int):
     """One version as a PDF, for the personnel file."""
     conversation, _minutes, version = _version(conversation_id, number)
@@ -237,7 +243,7 @@ def pdf_version(conversation_id: int, number: int):
 
 
 @bp.route("/archive")
-@bp.route("/archive/<int:employee_id>")
+@bp.route("/archive/<id:employee_id>")
 def archive(employee_id: int | None = None):
     """Earlier conversations and their minutes: your own, or, for a leader, those of one
     person that you held with them."""

@@ -2,19 +2,24 @@
 
 from .accounts import PasswordToken
 from .agenda import AgendaItem, AgendaText
+from .audit import AuditEvent
 from .conversations import Conversation, Pick
 from .followup import Action, ActionUpdate
+from .hr_changes import EmailChange, PendingChange
 from .minutes import Minutes, MinutesPoint, MinutesVersion
 from .outbox import OutboxMessage
 from .people import Organisation, User
 from .questions import FollowUpPrompt, Question, QuestionSet, Theme
+from .sessions import UserSession
 
 __all__ = [
     "Action",
     "ActionUpdate",
     "AgendaItem",
     "AgendaText",
+    "AuditEvent",
     "Conversation",
+    "EmailChange",
     "FollowUpPrompt",
     "Minutes",
     "MinutesPoint",
@@ -22,9 +27,11 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "PasswordToken",
+    "PendingChange",
     "Pick",
     "Question",
     "QuestionSet",
     "Theme",
     "User",
+    "UserSession",
 ]

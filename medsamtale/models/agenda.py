@@ -64,6 +64,9 @@ class AgendaItem(db.Model):
     carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"))
     # An action agreed in an earlier conversation, followed up at the start of this one (R7).
     action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"))
+    # A follow-up item from a conversation this agenda's leader was no party to: it shows
+    # that an action (and its state) or a carried item exists, not what it says.
+    withheld: Mapped[bool] = mapped_column(default=False)
 
     action: Mapped[Action | None] = relationship()
 

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -120,7 +120,15 @@ class Conversation(db.Model):
 
     @classmethod
     def locked(cls, conversation_id: int) -> Conversation | None:
-        """The conversation, row-locked on PostgreSQL so concurrent changes wait their turn."""
+        """The conversation, locked so that concurrent changes of it wait their turn: its
+        row on PostgreSQL (FOR UPDATE); on SQLite, which has no row locks, the database's
+        write lock, taken first by a write that changes nothing, so that the conversation,
+        and all the change reads after it, are as the change before it left them."""
+        if db.session.get_bind().dialect.name == "sqlite":
+            db.session.execute(
+                update(cls).where(cls.id == conversation_id).values(id=cls.id)
+                .execution_options(synchronize_session=False)
+            )
         return db.session.scalar(
             select(cls)
             .where(cls.id == conversation_id)

@@ -5,15 +5,18 @@ The employee edits a draft (`MinutesPoint` rows, and the conversation's `Action`
 Each submission freezes the draft into a `MinutesVersion`, which is never changed
 afterwards except for the leader's decision on it. The leader only ever reads versions,
 never the draft. `Minutes` moves between its states only through its methods, each of
-which sets the state together with the times and the decision that go with it.
+which sets the state together with the times and the decision that go with it, in one
+conditional update of the row, so that each decision is made once however many requests
+make it at the same moment.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, func, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..errors import Refused
@@ -100,6 +103,29 @@ class Minutes(db.Model):
             ))
 
     # Moving between states --------------------------------------------------------------
+    #
+    # Each move is one conditional UPDATE of the row (`_move`), the first write of its
+    # transaction: on SQLite it takes the write lock, on PostgreSQL the row lock, before
+    # anything the move depends on is read; of two requests making it at once, the second
+    # finds the state already moved and is refused (R13: a decision is made once).
+
+    def _move(self, states: tuple[str, ...], check, **values) -> None:
+        """Write `values` only if the row is still in one of `states`; otherwise look at
+        the row again and let `check` say why nothing was done."""
+        moved = db.session.execute(
+            update(Minutes)
+            .where(Minutes.id == self.id, Minutes.state.in_(states))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved != 1:
+            db.session.refresh(self)
+            check()
+            raise Refused(_l(
+                "The minutes changed a moment ago, so nothing was done. Look at them again."
+            ))
+        # Read again when next used, now that the row is ours (and nothing to flush).
+        db.session.expire(self, [*values, "versions"])
 
     def check_can_submit(self) -> None:
         if self.state == SUBMITTED:
@@ -107,54 +133,67 @@ class Minutes(db.Model):
                              "changed."))
         self.check_editable()
 
-    def submit(self, content: dict, employee_name: str,
+    def submit(self, content: dict | Callable[[], dict], employee_name: str,
                at: datetime | None = None) -> MinutesVersion:
-        """Freeze `content` as the next version, for the leader to decide on."""
+        """Freeze `content` as the next version, for the leader to decide on. `content`
+        may be a function giving it, called once the minutes are ours, so that the draft
+        is read as it is when it is submitted."""
         self.check_can_submit()
+        self._move(EDITABLE_STATES, self.check_can_submit, state=SUBMITTED,
+                   reopen_requested_at=None, reopen_request_comment="")
         version = MinutesVersion(
-            number=len(self.versions) + 1, content=content, submitted_at=at or utcnow(),
-            submitted_by_name=employee_name,
+            number=len(self.versions) + 1,
+            content=content() if callable(content) else content,
+            submitted_at=at or utcnow(), submitted_by_name=employee_name,
         )
         self.versions.append(version)
-        self.state = SUBMITTED
-        self.reopen_requested_at, self.reopen_request_comment = None, ""
         return version
+
+    def check_can_decide(self) -> None:
+        if self.state != SUBMITTED:
+            raise Refused(_l(
+                "There is nothing to decide: the minutes are not waiting for approval."
+            ))
 
     def decide(self, number: int | None, decision: str, leader_name: str,
                comment: str = "", at: datetime | None = None) -> MinutesVersion:
         """The leader's decision on the version they read (`number`): APPROVED locks the
         minutes (R13); RETURNED sends them back to the employee with `comment`."""
-        if self.state != SUBMITTED:
-            raise Refused(_l(
-                "There is nothing to decide: the minutes are not waiting for approval."
-            ))
+        self.check_can_decide()
+        now = at or utcnow()
+        values = {"state": decision}
+        if decision == APPROVED:  # the first approval's time is kept
+            values["first_approved_at"] = func.coalesce(Minutes.first_approved_at, now)
+        self._move((SUBMITTED,), self.check_can_decide, **values)
         version = self.latest_version
         if number != version.number:
             raise Refused(_l(
                 "A newer version of the minutes has been submitted. Read it before you "
                 "decide."
             ))
-        now = at or utcnow()
         version.decision, version.decided_at = decision, now
         version.decided_by_name, version.comment = leader_name, comment
-        self.state = decision
-        if decision == APPROVED and self.first_approved_at is None:
-            self.first_approved_at = now
         return version
+
+    def check_can_ask_to_reopen(self) -> None:
+        if self.state != APPROVED:
+            raise Refused(_l("Only approved minutes need reopening."))
 
     def ask_to_reopen(self, comment: str) -> None:
         """The employee asks the leader to reopen approved minutes."""
+        self.check_can_ask_to_reopen()
+        self._move((APPROVED,), self.check_can_ask_to_reopen, reopen_requested_at=utcnow(),
+                   reopen_request_comment=comment)
+
+    def check_can_reopen(self) -> None:
         if self.state != APPROVED:
-            raise Refused(_l("Only approved minutes need reopening."))
-        self.reopen_requested_at, self.reopen_request_comment = utcnow(), comment
+            raise Refused(_l("Only approved minutes can be reopened."))
 
     def reopen(self) -> None:
         """The leader reopens approved minutes; the next submission is a new version."""
-        if self.state != APPROVED:
-            raise Refused(_l("Only approved minutes can be reopened."))
-        self.state = DRAFT
-        self.reopened_at = utcnow()
-        self.reopen_requested_at, self.reopen_request_comment = None, ""
+        self.check_can_reopen()
+        self._move((APPROVED,), self.check_can_reopen, state=DRAFT, reopened_at=utcnow(),
+                   reopen_requested_at=None, reopen_request_comment="")
 
 
 class MinutesPoint(db.Model):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from ..extensions import db
 from ..passwords import hash_password, password_needs_rehash, verify_password
 from ..timeutil import utcnow
+from .sessions import DEACTIVATED, PASSWORD_CHANGED, UserSession
 
 NAME_MAX = 120
 EMAIL_MAX = 254
@@ -26,6 +27,9 @@ class Organisation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX))
+    # Four eyes: a change that would make an HR admin someone's leader waits for a second
+    # HR admin's approval instead of being refused.
+    second_hr_approver: Mapped[bool] = mapped_column(default=False)
 
     @classmethod
     def current(cls) -> Organisation | None:
@@ -65,8 +69,6 @@ class User(UserMixin, db.Model):
     is_leader: Mapped[bool] = mapped_column(default=False)
     is_employee: Mapped[bool] = mapped_column(default=True)
     leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    # Raised to end every session of this user at once.
-    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     leader: Mapped[User | None] = relationship(remote_side=[id], back_populates="reports")
@@ -81,25 +83,21 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    # The token of the server-side session (models/sessions.py) this request runs in,
+    # set when logging in or loading the user; not a column.
+    session_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_version}"
+        return f"{self.id}.{self.session_token}"
 
     @staticmethod
-    def parse_session_id(session_id: str | None) -> tuple[int, int] | None:
-        """(user id, session version) from what get_id() gave the session, if well formed."""
-        user_id, _, version = (session_id or "").partition(".")
-        if not (user_id.isdigit() and version.isdigit()):
+    def parse_session_id(session_id: str | None) -> tuple[int, str] | None:
+        """(user id, session token) from what get_id() gave the session, if well formed."""
+        user_id, _, token = (session_id or "").partition(".")
+        if not (user_id.isdigit() and len(user_id) <= 10 and 20 <= len(token) <= 64
+                and token.replace("-", "").replace("_", "").isalnum()):
             return None
-        return int(user_id), int(version)
-
-    @classmethod
-    def from_session_id(cls, session_id: str) -> User | None:
-        """The user a session belongs to, unless that session has been ended."""
-        parsed = cls.parse_session_id(session_id)
-        user = db.session.get(cls, parsed[0]) if parsed else None
-        if user is None or not user.active or user.session_version != parsed[1]:
-            return None
-        return user
+        return int(user_id), token
 
     @classmethod
     def by_email(cls, email: str) -> User | None:
@@ -112,9 +110,11 @@ class User(UserMixin, db.Model):
         flags.append(("employee", self.is_employee))
         return [key for key, held in flags if held]
 
-    def set_password(self, password: str) -> None:
+    def set_password(self, password: str, keep=None) -> None:
+        """A new password ends every session of the person but `keep` (the one in which
+        they changed it themselves)."""
         self.password_hash = hash_password(password)
-        self.end_sessions()
+        self.end_sessions(PASSWORD_CHANGED, keep=keep)
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash or not verify_password(self.password_hash, password):
@@ -123,12 +123,12 @@ class User(UserMixin, db.Model):
             self.password_hash = hash_password(password)
         return True
 
-    def end_sessions(self) -> None:
-        self.session_version = (self.session_version or 1) + 1
+    def end_sessions(self, why: str, keep=None) -> int:
+        return UserSession.end_all(self.id, why, keep=keep)
 
     def deactivate(self) -> None:
         self.active = False
-        self.end_sessions()
+        self.end_sessions(DEACTIVATED)
 
     def is_same(self, other: User) -> bool:
         return other is self or (self.id is not None and other.id == self.id)

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import security
 from ..access import EMPLOYEE, LEADER, conversation_for
 from ..change import make_change, saved_status
 from ..extensions import db
@@ -81,7 +82,7 @@ def _employee_page(conversation_id: int, outcome=None, block: str | None = None)
     )
 
 
-@bp.route("/<int:conversation_id>")
+@bp.route("/<id:conversation_id>")
 def prepare(conversation_id: int):
     """The employee's preparation: the invitation, the ten questions, notes and topics."""
     return _employee_page(conversation_id, block="picker")
@@ -120,29 +121,29 @@ def _step(role: str, conversation_id: int, change, *args, done: str):
                        back=_back(role, conversation_id), done=done % {"name": other.name})
 
 
-@bp.route("/<int:conversation_id>/picks", methods=["POST"])
+@bp.route("/<id:conversation_id>/picks", methods=["POST"])
 def add_pick(conversation_id: int):
     """Pick a question from the menu."""
-    question_id = request.form.get("question_id", type=int)
+    question_id = request.form.get("question_id", type=security.counter)
     return _picker_change(conversation_id, services.add_pick, question_id)
 
 
-@bp.route("/<int:conversation_id>/picks/<int:pick_id>/remove", methods=["POST"])
+@bp.route("/<id:conversation_id>/picks/<id:pick_id>/remove", methods=["POST"])
 def remove_pick(conversation_id: int, pick_id: int):
     """Remove a question from the picks."""
     return _picker_change(conversation_id, services.remove_pick, pick_id)
 
 
-@bp.route("/<int:conversation_id>/picks/<int:pick_id>/move", methods=["POST"])
+@bp.route("/<id:conversation_id>/picks/<id:pick_id>/move", methods=["POST"])
 def move_pick(conversation_id: int, pick_id: int):
     """Move a pick one place up or down."""
-    step = request.form.get("step", 0, type=int)
+    step = request.form.get("step", 0, type=security.step)
     return _picker_change(conversation_id, services.move_pick, pick_id, step)
 
 
-@bp.route("/<int:conversation_id>/picks/<int:pick_id>/note", methods=["POST"],
+@bp.route("/<id:conversation_id>/picks/<id:pick_id>/note", methods=["POST"],
           endpoint="employee_note", defaults={"role": EMPLOYEE})
-@bp.route("/<int:conversation_id>/leader/picks/<int:pick_id>/note", methods=["POST"],
+@bp.route("/<id:conversation_id>/leader/picks/<id:pick_id>/note", methods=["POST"],
           endpoint="leader_note", defaults={"role": LEADER})
 def note(conversation_id: int, pick_id: int, role: str):
     """Save the employee's or the leader's own note on a picked question."""
@@ -151,9 +152,9 @@ def note(conversation_id: int, pick_id: int, role: str):
                      form.note.data)
 
 
-@bp.route("/<int:conversation_id>/topics", methods=["POST"], endpoint="employee_topics",
+@bp.route("/<id:conversation_id>/topics", methods=["POST"], endpoint="employee_topics",
           defaults={"role": EMPLOYEE})
-@bp.route("/<int:conversation_id>/leader/topics", methods=["POST"], endpoint="leader_topics",
+@bp.route("/<id:conversation_id>/leader/topics", methods=["POST"], endpoint="leader_topics",
           defaults={"role": LEADER})
 def topics(conversation_id: int, role: str):
     """Save the other things the employee, or the leader, wants to raise."""
@@ -169,7 +170,7 @@ EMPLOYEE_STEPS = {
 }
 
 
-@bp.route("/<int:conversation_id>/<any(ready, reopen):step>", methods=["POST"])
+@bp.route("/<id:conversation_id>/<any(ready, reopen):step>", methods=["POST"])
 def employee_step(conversation_id: int, step: str):
     """Say the preparation is ready (the leader is told and sees the picks), or open it
     again for changes (the leader no longer sees them)."""
@@ -180,7 +181,7 @@ def employee_step(conversation_id: int, step: str):
 # The leader's preparation ---------------------------------------------------------------------
 
 
-@bp.route("/<int:conversation_id>/leader")
+@bp.route("/<id:conversation_id>/leader")
 def leader(conversation_id: int):
     """The leader's notes per picked question (once the employee is ready) and own topics."""
     conversation = conversation_for(LEADER, conversation_id)
@@ -188,7 +189,7 @@ def leader(conversation_id: int):
     return render("preparation/leader.html", conversation=conversation, picks=picks)
 
 
-@bp.route("/<int:conversation_id>/leader/ready", methods=["POST"])
+@bp.route("/<id:conversation_id>/leader/ready", methods=["POST"])
 def leader_ready(conversation_id: int):
     """Mark the leader as prepared (no more reminders), or not after all."""
     ready = request.form.get("ready") != "0"

@@ -58,7 +58,7 @@ def index():
     return render("questionbank/index.html", question_sets=_bank())
 
 
-@bp.route("/sets/<int:set_id>/themes/new", methods=["GET", "POST"])
+@bp.route("/sets/<id:set_id>/themes/new", methods=["GET", "POST"])
 def new_theme(set_id: int):
     """Add a theme to a question set."""
     question_set = db.get_or_404(QuestionSet, set_id)
@@ -71,7 +71,7 @@ def new_theme(set_id: int):
     )
 
 
-@bp.route("/themes/<int:theme_id>", methods=["GET", "POST"])
+@bp.route("/themes/<id:theme_id>", methods=["GET", "POST"])
 def edit_theme(theme_id: int):
     """Rename or describe a theme, or mark it as the salary theme."""
     theme = db.get_or_404(Theme, theme_id)
@@ -85,13 +85,13 @@ def edit_theme(theme_id: int):
     )
 
 
-@bp.route("/themes/<int:theme_id>/move", methods=["POST"])
+@bp.route("/themes/<id:theme_id>/move", methods=["POST"])
 def move_theme(theme_id: int):
     """Move a theme up or down within its set."""
     return _bank_change(services.move_theme, db.get_or_404(Theme, theme_id), _step())
 
 
-@bp.route("/<any(themes, questions):kind>/<int:item_id>/<any(retire, restore):action>",
+@bp.route("/<any(themes, questions):kind>/<id:item_id>/<any(retire, restore):action>",
           methods=["POST"])
 def set_retired(kind: str, item_id: int, action: str):
     """Retire a theme or question (no longer offered, never deleted, so older conversations
@@ -100,14 +100,14 @@ def set_retired(kind: str, item_id: int, action: str):
     return _bank_change(services.set_retired, item, action == "retire")
 
 
-@bp.route("/themes/<int:theme_id>/questions/new", methods=["GET", "POST"])
+@bp.route("/themes/<id:theme_id>/questions/new", methods=["GET", "POST"])
 def new_question(theme_id: int):
     """Add a question with its follow-up prompts to a theme."""
     theme = db.get_or_404(Theme, theme_id)
     return _question_page(theme, Question())
 
 
-@bp.route("/questions/<int:question_id>", methods=["GET", "POST"])
+@bp.route("/questions/<id:question_id>", methods=["GET", "POST"])
 def edit_question(question_id: int):
     """Change a question's text, theme or follow-up prompts."""
     question = db.get_or_404(Question, question_id)
@@ -129,7 +129,7 @@ def _question_page(theme: Theme, question: Question):
     )
 
 
-@bp.route("/questions/<int:question_id>/move", methods=["POST"])
+@bp.route("/questions/<id:question_id>/move", methods=["POST"])
 def move_question(question_id: int):
     """Move a question up or down within its theme."""
     return _bank_change(services.move_question, db.get_or_404(Question, question_id), _step())

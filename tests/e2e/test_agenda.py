@@ -20,7 +20,7 @@ from medsamtale.models import AgendaItem, Pick, Question
 from medsamtale.models.questions import Theme
 from tests.fixtures.app import EMAILS
 from tests.fixtures.browser import log_in
-from tests.helpers import expect_order, posted
+from tests.helpers import expect_order, posted, say_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -58,6 +58,7 @@ def meeting(app, people, question_bank, make_conversation):
             db.session.add(Pick(conversation_id=conversation_id, question_id=question.id,
                                 position=position))
         db.session.commit()
+    say_ready(app, conversation_id)  # so that Lars may start it ahead of its day
     return conversation_id
 
 

@@ -1,0 +1,65 @@
+"""Reading the audit log: a page of events at a time, newest first, and the names of its
+actions and pages for people; and what the log adds to the app (its hooks, its filters)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..models import AuditEvent
+from . import READ, hooks
+
+PAGE_SIZE = 50
+
+ACTION_LABELS = {
+    "login": _l("Logged in"),
+    "login_failed": _l("Failed log-in"),
+    "logout": _l("Logged out"),
+    "sessions_ended": _l("Ended their other sessions"),
+    "password_changed": _l("Password changed"),
+    "password_set": _l("Password set through an emailed link"),
+    "password_link_requested": _l("Password link requested"),
+    "password_reset_by_hr": _l("Password reset by HR"),
+    "email_change_requested": _l("Email change requested"),
+    "email_changed": _l("Email changed"),
+    "email_change_cancelled": _l("Email change cancelled"),
+    "role_changed": _l("Roles changed"),
+    "leader_changed": _l("Leader changed"),
+    "four_eyes_requested": _l("Change waiting for a second HR admin"),
+    "four_eyes_approved": _l("Change approved by a second HR admin"),
+    "four_eyes_rejected": _l("Change rejected by a second HR admin"),
+    hooks.HR_CHANGE: _l("HR change"),
+    READ: _l("Opened a conversation page"),
+}
+
+PAGE_LABELS = {
+    "conversations.show": _l("The invitation (leader)"),
+    "conversations.respond": _l("Propose another time"),
+    "preparation.prepare": _l("Preparation (employee)"),
+    "preparation.leader": _l("Preparation (leader)"),
+    "agenda.show": _l("Agenda"),
+    "agenda.end": _l("Ending the meeting"),
+    "minutes.show": _l("Minutes"),
+    "minutes.version": _l("A version of the minutes"),
+    "minutes.print_version": _l("Print view of the minutes"),
+    "minutes.pdf_version": _l("PDF of the minutes"),
+}
+
+
+def page_of(query, before: int | None):
+    """One page of events, newest first, from before the event `before`; and the id to
+    ask the next page from (None on the last page)."""
+    if before:
+        query = query.where(AuditEvent.id < before)
+    rows = db.session.execute(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1)).all()
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, (rows[-1][0].id if more and rows else None)
+
+
+def init_app(app: Flask) -> None:
+    """The hooks that record by themselves, and the filters that name actions and pages."""
+    hooks.init_app(app)
+    app.jinja_env.filters["audit_action"] = lambda name: ACTION_LABELS.get(name, name)
+    app.jinja_env.filters["audit_page"] = lambda name: PAGE_LABELS.get(name, name)
