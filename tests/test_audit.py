@@ -21,6 +21,7 @@ from medsamtale.extensions import db
 from medsamtale.models import AuditEvent
 
 from .fixtures.app import EMAILS, PASSWORD, logged_in
+from .fixtures.domain import agree_actions
 
 HX = {"HX-Request": "true"}
 IMPORT_HEADER = "name,email,leader_email,role\n"
@@ -257,6 +258,20 @@ def test_reads_of_a_conversation_are_recorded_once_in_ten_minutes(app, people, h
     assert [(r["actor"], r["conversation"], r["detail"]["page"]) for r in reads] == [
         (people["lars"], held, "agenda.show"), (people["anne"], held, "minutes.show")]
     assert all(set(r["detail"]) == {"page"} for r in reads)  # names the page, no content
+
+
+def test_the_home_pages_actions_are_recorded_as_reads(app, people, held, as_):
+    """The home page shows the text of the actions each party follows up: a read of each
+    conversation they come from, for the parties; nothing for someone who sees none."""
+    agree_actions(app, held, ("Ta kurs i Excel", 30))
+    before = len(events(app, "conversation_read"))
+    for who in ("lars", "bjorn"):
+        page = as_(who).get("/").get_data(as_text=True)
+        assert ("Ta kurs i Excel" in page) == (who == "lars")
+    as_("lars").get("/")  # again within ten minutes: no new event
+    reads = events(app, "conversation_read")[before:]
+    assert [(r["actor"], r["conversation"], r["detail"]["page"]) for r in reads] == [
+        (people["lars"], held, "main.home")]
 
 
 def test_a_refused_read_is_not_recorded(app, people, held, as_):

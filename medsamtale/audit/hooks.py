@@ -6,7 +6,8 @@
   fields; values only of the fields that are not content (VALUES_SHOWN: roles, leader,
   active). Many new rows (a CSV import) are counted, not listed.
 - every read of a conversation's content: a full page of CONTENT_PAGES answered 200 is a
-  `conversation_read` event (who, which conversation, which page); htmx requests, polls and
+  `conversation_read` event (who, which conversation, which page), and so is each
+  conversation a page says it showed (`showed`: the home page's actions); htmx requests, polls and
   streams are not (the page that opened them was). The same person reading the same page of
   the same conversation again within READ_REPEAT is not recorded again.
 """
@@ -17,7 +18,7 @@ import logging
 import threading
 import time
 
-from flask import Flask, current_app, has_request_context, make_response, request
+from flask import Flask, current_app, g, has_request_context, make_response, request
 from flask_login import current_user
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect
@@ -144,27 +145,39 @@ class RecentReads:
             self.seen[key] = now
 
 
+def showed(conversation_ids) -> None:
+    """A page that is not one conversation's (the home page with the actions to follow up)
+    says which conversations' content it showed: each is recorded as read."""
+    g.audit_shown = set(conversation_ids)
+
+
 def _record_read(response):
-    if (request.endpoint not in CONTENT_PAGES or request.method != "GET"
-            or response.status_code != 200 or is_partial()
+    if (request.method != "GET" or response.status_code != 200 or is_partial()
             or not current_user.is_authenticated):
         return response
     args = dict(request.view_args or {})
-    conversation_id = args.pop("conversation_id", None)
-    if conversation_id is None:
-        return response
+    if request.endpoint in CONTENT_PAGES:
+        shown = {args.pop("conversation_id", None)} - {None}
+    else:
+        shown = g.get("audit_shown", set())
     recent: RecentReads = current_app.extensions["audit_reads"]
-    key = (current_user.id, conversation_id, request.endpoint, tuple(sorted(args.items())))
-    if recent.is_recent(key):
+    keys = {conversation_id: (current_user.id, conversation_id, request.endpoint,
+                              tuple(sorted(args.items())))
+            for conversation_id in shown}
+    unrecorded = {c: key for c, key in keys.items() if not recent.is_recent(key)}
+    if not unrecorded:
         return response
     try:
-        record(READ, subject=None, conversation=conversation_id, page=request.endpoint, **args)
+        for conversation_id in sorted(unrecorded):
+            record(READ, subject=None, conversation=conversation_id, page=request.endpoint,
+                   **args)
         db.session.commit()
     except Exception:  # a read that cannot be recorded is not shown
         db.session.rollback()
-        log.exception("a read of conversation %s could not be recorded", conversation_id)
+        log.exception("reads of conversations %s could not be recorded", sorted(unrecorded))
         return make_response(error_page(500))
-    recent.remember(key)
+    for key in unrecorded.values():
+        recent.remember(key)
     return response
 
 

@@ -44,6 +44,7 @@ PAGE_LABELS = {
     "minutes.version": _l("A version of the minutes"),
     "minutes.print_version": _l("Print view of the minutes"),
     "minutes.pdf_version": _l("PDF of the minutes"),
+    "main.home": _l("The home page's actions to follow up"),
 }
 
 

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user
 
+from ..audit import hooks as audit_hooks
 from ..change import make_change
 from ..conversations.services import leader_overview, open_conversation
 from ..errors import Refused
@@ -23,12 +24,14 @@ def home():
     """The start page: your own next conversation, minutes waiting for you, the actions you
     follow up (R14) and, for a leader, your people's conversations (R1). Each area renders
     its own block of it after a change (followup.views for the actions)."""
+    actions = open_actions(current_user)
+    audit_hooks.showed(action.conversation_id for action in actions)
     return render(
         "main/home.html",
         own_conversation=open_conversation(current_user.id),
         overview=leader_overview(current_user) if current_user.is_leader else [],
         minutes_tasks=minutes_tasks(current_user),
-        actions=open_actions(current_user),
+        actions=actions,
         today=oslo_today(),
     )
 
