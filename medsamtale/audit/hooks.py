@@ -152,6 +152,8 @@ def showed(conversation_ids) -> None:
 
 
 def _record_read(response):
+    if request.endpoint not in CONTENT_PAGES and "audit_shown" not in g:
+        return response  # most requests: nothing of a conversation shown
     if (request.method != "GET" or response.status_code != 200 or is_partial()
             or not current_user.is_authenticated):
         return response
