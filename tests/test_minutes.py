@@ -502,3 +502,34 @@ def test_the_minutes_pages_cost_the_same_for_a_short_and_a_long_draft(
     assert minutes(app, short).state == minutes(app, long).state == "submitted"
     assert cost("lars", f"/minutes/{short}") == cost("lars", f"/minutes/{long}")
     assert cost("anne", "/minutes/archive") == cost("bjorn", "/minutes/archive")
+
+
+def test_the_minutes_say_when_the_meeting_was_held_not_when_it_was_planned(app, as_, held):
+    """Issue 13's fourth bug: a conversation planned weeks ahead and held today shows
+    today on the minutes page, the print view, the PDF (and its file name) and in the
+    archive, never the planned date."""
+    from babel.dates import format_date
+
+    from medsamtale.models import Conversation
+    from medsamtale.timeutil import to_oslo
+
+    with app.app_context():
+        conversation = db.session.get(Conversation, held)
+        started, planned = (to_oslo(t).date() for t in (conversation.started_at,
+                                                          conversation.starts_at))
+    assert started != planned
+    held_text, planned_text = (format_date(d, "long", locale="nb") for d in (started, planned))
+    write(as_, held, app)
+    submit(as_, held)
+    as_("lars").post(f"/minutes/{held}/approve", data={"number": 1})
+    anne = as_("anne")
+    for path in (f"/minutes/{held}", f"/minutes/{held}/versions/1/print",
+                 "/minutes/archive"):
+        page = anne.get(path).get_data(as_text=True)
+        assert held_text in page and planned_text not in page, path
+    response = anne.get(f"/minutes/{held}/versions/1/pdf")
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(
+        io.BytesIO(response.data)).pages).split())
+    assert f"Holdt: {held_text}" in text and planned_text not in text
+    assert f"medarbeidersamtale-{started:%Y-%m-%d}-v1.pdf" in response.headers[
+        "Content-Disposition"]

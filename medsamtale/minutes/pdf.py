@@ -46,7 +46,7 @@ def minutes_pdf(conversation, version) -> bytes:
         line(organisation.name, "B")
     line(_("Employee: %(name)s", name=conversation.employee.name))
     line(_("Leader: %(name)s", name=conversation.leader.name))
-    line(_("Held: %(date)s", date=format_date(conversation.starts_at, "long")))
+    line(_("Held: %(date)s", date=format_date(conversation.held_on, "long")))
     line(_("Version %(number)d, submitted %(when)s", number=version.number,
            when=format_datetime(version.submitted_at, "short")))
     line(_("This conversation is confidential."), "I")

@@ -18,6 +18,7 @@ from ..change import make_change, saved_status
 from ..extensions import db
 from ..htmx import render
 from ..models import User
+from ..timeutil import to_oslo
 from . import approval, drafting, pdf
 from .archive import archive_for
 from .differences import differences
@@ -231,7 +232,7 @@ def pdf_version(conversation_id: int, number: int):
     """One version as a PDF, for the personnel file."""
     conversation, _minutes, version = _version(conversation_id, number)
     body = pdf.minutes_pdf(conversation, version)
-    name = f"medarbeidersamtale-{conversation.starts_at:%Y-%m-%d}-v{number}.pdf"
+    name = f"medarbeidersamtale-{to_oslo(conversation.held_on):%Y-%m-%d}-v{number}.pdf"
     return body, 200, {
         "Content-Type": "application/pdf",
         "Content-Disposition": f'attachment; filename="{name}"',

@@ -147,6 +147,12 @@ class Conversation(db.Model):
         return self.state not in CLOSED_STATES
 
     @property
+    def held_on(self) -> datetime:
+        """When the meeting was held: when it began, which may be before or after the time
+        planned (a leader may start it early); the planned time until it has begun."""
+        return self.started_at or self.starts_at
+
+    @property
     def is_sent(self) -> bool:
         return self.invited_at is not None
 
