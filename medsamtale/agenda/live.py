@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..auth import sessions
 from ..extensions import db
 from ..models import AgendaItem, Conversation, User, UserSession
-from ..models.sessions import TOUCH_SECONDS, token_digest
+from ..models.tokens import token_digest
 from ..timeutil import utcnow
 from .hub import CHANNEL, HERE_EVERY_SECONDS, POLL, Note, Presence, hub
 
@@ -134,8 +134,8 @@ def poll_state(conversation_id: int, session_id: str | None) -> PollState | None
     with connection:
         found = connection.execute(POLL_STATEMENT, values).first()
     row = PollState(*found) if found else None
-    if row is not None and (now - row.last_seen_at).total_seconds() >= TOUCH_SECONDS:
-        sessions.touch(row.session_id)  # a meeting's polls are activity
+    if row is not None:
+        sessions.note_use(row.session_id, row.last_seen_at, now)  # a meeting's polls are use
     if row is not None and push:
         hub.listen(listen_url())
         hub.learn_version(conversation_id, row.agenda_version, generation)

@@ -4,7 +4,6 @@ or not the address has an account (README, "No account enumeration")."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from flask import current_app
@@ -15,6 +14,7 @@ from ..extensions import db
 from ..models import PasswordToken, User
 from ..models.accounts import RESET, WELCOME
 from ..models.people import EMAIL_MAX, normalise_email
+from ..models.tokens import new_token
 from ..outbox import queue_email
 from ..passwords import verify_nothing
 from ..timeutil import utcnow
@@ -72,7 +72,7 @@ def request_reset_link(email: str) -> None:
     db.session.execute(update(PasswordToken)
                        .where(PasswordToken.user_id.is_(None), PasswordToken.used_at.is_(None))
                        .values(used_at=utcnow()))
-    token = secrets.token_urlsafe(32)
+    token, _digest = new_token()
     message = queue_email(stand_in, "password_reset",
                           link=public_url("auth.set_password", token=token),
                           expires_in=_lifetime(RESET))

@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from .. import audit
 from ..extensions import client_address, db
 from ..models import User, UserSession
-from ..models.sessions import ENDED_BY_PERSON, LOGGED_OUT, TOUCH_SECONDS, token_digest
+from ..models.sessions import ENDED_BY_PERSON, LOGGED_OUT, TOUCH_SECONDS
+from ..models.tokens import token_digest
 from ..timeutil import utcnow
 
 KEPT_ACROSS_LOGIN = ("locale",)  # what a visit chose before logging in stays
@@ -52,10 +53,10 @@ def current_session() -> UserSession | None:
     return g.get("user_session")
 
 
-def load_user(session_id: str) -> User | None:
-    """Flask-Login's user loader: the person of an open session (one query), whose last
-    activity is recorded at most once a minute. A session past its idle time or its
-    length is ended here."""
+def _open_session(session_id: str | None) -> tuple[UserSession, User, str] | None:
+    """The open session a cookie's Flask-Login id names, its active person and its token,
+    in one query, the session's use recorded (note_use); a session past its idle time or
+    its length is ended here."""
     parsed = User.parse_session_id(session_id)
     if parsed is None:
         return None
@@ -73,38 +74,38 @@ def load_user(session_id: str) -> User | None:
             row.end(problem)
             db.session.commit()
         return None
-    if (now - row.last_seen_at).total_seconds() >= TOUCH_SECONDS:
-        touch(row.id)
+    if note_use(row.id, row.last_seen_at, now):
         row.last_seen_at = now
-    g.user_session = row
-    user.session_token = parsed[1]
+    return row, user, parsed[1]
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's user loader: the person of an open session (see _open_session)."""
+    found = _open_session(session_id)
+    if found is None:
+        return None
+    g.user_session, user, user.session_token = found
     return user
 
 
-def touch(session_id: int) -> None:
-    """Record activity on a session, in a transaction of its own (a request that reads
-    writes nothing else, and a rolled-back change still counted as activity)."""
+def note_use(session_id: int, last_seen_at, now=None) -> bool:
+    """Record activity on a session at most every TOUCH_SECONDS (a request, a poll, an
+    open stream), in a transaction of its own (a request that reads writes nothing else,
+    and a rolled-back change still counts as activity). Whether it wrote."""
+    now = now or utcnow()
+    if (now - last_seen_at).total_seconds() < TOUCH_SECONDS:
+        return False
     with db.engine.begin() as connection:
         connection.execute(update(UserSession).where(UserSession.id == session_id)
-                           .values(last_seen_at=utcnow()))
+                           .values(last_seen_at=now))
+    return True
 
 
 def is_open(session_id: str | None) -> bool:
-    """Whether the session a stream was opened with is still open (and counting its
-    stream as activity); asked by the stream every SESSION_CHECK_SECONDS."""
-    parsed = User.parse_session_id(session_id)
-    if parsed is None:
-        return False
+    """Whether the session a stream was opened with is still open (its stream counting as
+    use); asked by the stream every SESSION_CHECK_SECONDS."""
     try:
-        row = db.session.scalar(select(UserSession).join(User, User.id == UserSession.user_id)
-                                .where(
-            UserSession.user_id == parsed[0], User.active,
-            UserSession.token_hash == token_digest(parsed[1])))
-        if row is None or row.problem(idle_limit()) is not None:
-            return False
-        if (utcnow() - row.last_seen_at).total_seconds() >= TOUCH_SECONDS:
-            touch(row.id)
-        return True
+        return _open_session(session_id) is not None
     finally:
         db.session.remove()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, select, update
@@ -12,13 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..timeutil import utcnow
 from .people import User
+from .tokens import new_token, token_digest
 
 WELCOME = "welcome"
 RESET = "reset"
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class PasswordToken(db.Model):
@@ -45,15 +40,15 @@ class PasswordToken(db.Model):
             .where(cls.user_id == user.id, cls.used_at.is_(None))
             .values(used_at=now)
         )
-        token = secrets.token_urlsafe(32)
+        token, digest = new_token()
         db.session.add(
-            cls(user=user, purpose=purpose, token_hash=_digest(token), expires_at=now + lifetime)
+            cls(user=user, purpose=purpose, token_hash=digest, expires_at=now + lifetime)
         )
         return token
 
     @classmethod
     def find(cls, token: str) -> PasswordToken | None:
-        return db.session.scalar(select(cls).where(cls.token_hash == _digest(token)))
+        return db.session.scalar(select(cls).where(cls.token_hash == token_digest(token)))
 
     @property
     def problem(self) -> str | None:

@@ -4,8 +4,6 @@ for four eyes, a change of someone's leader or roles that a second HR admin appr
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, ForeignKey, String, select, update
@@ -14,10 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..timeutil import utcnow
 from .people import EMAIL_MAX, User
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+from .tokens import new_token, token_digest
 
 
 class EmailChange(db.Model):
@@ -46,15 +41,15 @@ class EmailChange(db.Model):
         db.session.execute(update(cls).where(
             cls.user_id == user.id, cls.confirmed_at.is_(None), cls.cancelled_at.is_(None)
         ).values(cancelled_at=now))
-        token = secrets.token_urlsafe(32)
-        row = cls(user=user, new_email=new_email.strip().lower(), token_hash=_digest(token),
+        token, digest = new_token()
+        row = cls(user=user, new_email=new_email.strip().lower(), token_hash=digest,
                   requested_by=requested_by, created_at=now, expires_at=now + lifetime)
         db.session.add(row)
         return row, token
 
     @classmethod
     def find(cls, token: str) -> EmailChange | None:
-        return db.session.scalar(select(cls).where(cls.token_hash == _digest(token)))
+        return db.session.scalar(select(cls).where(cls.token_hash == token_digest(token)))
 
     @classmethod
     def open_for(cls, user: User) -> EmailChange | None:

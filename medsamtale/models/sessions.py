@@ -4,8 +4,6 @@ good, and a person sees where they are logged in."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, select, update
@@ -13,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..timeutil import utcnow
+from .tokens import new_token
 
 TOUCH_SECONDS = 60  # last_seen_at is written at most this often for a session
 AGENT_MAX = 200
@@ -27,10 +26,6 @@ PASSWORD_CHANGED = "password"
 DEACTIVATED = "deactivated"
 EMAIL_CHANGED = "email"  # the person confirmed a new address
 RESET_BY_HR = "reset"  # HR sent a link to set a new password
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class UserSession(db.Model):
@@ -53,9 +48,9 @@ class UserSession(db.Model):
         """A new session for the person, and the token its cookie carries. (People are
         found from their sessions by the caller's query: this module knows no User, so
         that User can end its sessions.)"""
-        token = secrets.token_urlsafe(32)
+        token, digest = new_token()
         now = utcnow()
-        row = cls(user_id=user_id, token_hash=token_digest(token), created_at=now,
+        row = cls(user_id=user_id, token_hash=digest, created_at=now,
                   last_seen_at=now, expires_at=now + lifetime,
                   user_agent=(user_agent or "")[:AGENT_MAX],
                   address=(address or "")[:ADDRESS_MAX])
