@@ -2,6 +2,7 @@
 they are used. Fixtures are in tests/fixtures/."""
 
 import re
+import time
 
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -159,3 +160,13 @@ def expect_order(elements, attribute: str, values: list, timeout: int | None = N
     expect(elements).to_have_count(len(values), timeout=timeout)
     for index, value in enumerate(values):
         expect(elements.nth(index)).to_have_attribute(attribute, str(value), timeout=timeout)
+
+
+def wait_for_htmx(page, seconds=5.0):
+    """Until the page has htmx. Asked from outside the page (page.evaluate): Playwright's
+    wait_for_function evaluates its predicate with eval inside the page, which the policy
+    rightly refuses now and then."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate("typeof window.htmx === 'object'"):
+        assert time.monotonic() < deadline, "htmx did not load"
+        time.sleep(0.05)

@@ -22,7 +22,7 @@ from medsamtale.models.conversations import HELD
 from medsamtale.security import INT_MAX, safe_next
 from medsamtale.timeutil import oslo_today
 from tests.fixtures.app import EMAILS, PASSWORD, logged_in
-from tests.helpers import HX, say_ready, snapshot
+from tests.helpers import HX, say_ready, snapshot, wait_for_htmx
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -460,14 +460,14 @@ def test_the_main_pages_work_under_the_policy_without_a_violation(app, contexts,
         violations.extend(csp_violations(page))
         page.goto(live_server + "/login")
         log_in(page, live_server, EMAILS[who])
-        page.wait_for_function("typeof window.htmx === 'object'")
+        wait_for_htmx(page)
         return page
 
     anne = person("anne")  # home, then her held conversation's minutes and agenda
     for path in (f"/minutes/{world['conversation_id']}", f"/agenda/{world['conversation_id']}",
                  "/minutes/archive"):
         anne.goto(live_server + path)
-        anne.wait_for_function("typeof window.htmx === 'object'")
+        wait_for_htmx(anne)
     dag = person("dag")  # the picker: its search asks the server through htmx
     dag.goto(f"{live_server}/prepare/{world['dag']}")
     with dag.expect_response(lambda r: "/prepare/" in r.url and "q=" in r.url) as searched:
@@ -493,5 +493,5 @@ class TestTheCdnFallbackUnderThePolicy:
         violations = csp_violations(page)
         with page.expect_request("**/static/vendor/htmx-4.0.1.min.js"):
             page.goto(live_server + "/login")
-        page.wait_for_function("typeof window.htmx === 'object'")
+        wait_for_htmx(page)
         assert violations == []

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.fixtures.browser import log_in, submit
-from tests.helpers import text_of
+from tests.helpers import text_of, wait_for_htmx
 
 pytestmark = pytest.mark.e2e
 
@@ -158,7 +158,7 @@ class TestHtmxWithoutTheCdn:
         assert urlsplit(vendored.value.url).path == VENDORED_HTMX
         assert vendored.value.response().ok
         expect(page.locator(f'script[src="{CDN_URL}"]')).to_have_count(1)
-        page.wait_for_function("typeof window.htmx === 'object'")
+        wait_for_htmx(page)
         assert page.evaluate("typeof htmx") == "object"
         assert cdn_requests == [CDN_URL]
 
