@@ -5,10 +5,10 @@ from datetime import date
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_time, get_locale, lazy_gettext
+from flask_babel import get_locale, lazy_gettext
 from flask_login import current_user
 
-from . import config, security, text
+from . import config, dates, security, text
 from .errors import register_error_pages
 from .extensions import CookieSessions, babel, csrf, db, init_limiter, login_manager, mail, migrate
 
@@ -117,16 +117,12 @@ def register_templating(app: Flask) -> None:
     from .models import Organisation
     from .roles import ROLE_LABELS
 
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
-        format_datetime(value, fmt) if value else ""
-    )
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
-        format_date(value, fmt) if value else ""
-    )
-    app.jinja_env.filters["clock"] = lambda value: format_time(value, "HH:mm") if value else ""
-    app.jinja_env.filters["meeting_time"] = meeting_time
-    app.jinja_env.filters["isodate"] = lambda value, fmt="medium": (
-        format_date(date.fromisoformat(value), fmt) if value else ""
+    app.jinja_env.filters["datetime"] = dates.moment
+    app.jinja_env.filters["date"] = dates.day
+    app.jinja_env.filters["clock"] = dates.clock
+    app.jinja_env.filters["meeting_time"] = dates.meeting_time
+    app.jinja_env.filters["isodate"] = lambda value, form="medium": (
+        dates.day(date.fromisoformat(value), form) if value else ""
     )
     # Text people write in the minutes: sanitised HTML, and the same as typed for editing.
     app.jinja_env.filters["user_html"] = text.as_html
@@ -141,16 +137,6 @@ def register_templating(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "current_locale": str(get_locale()),
         }
-
-
-MEETING_TIME_FORMATS = {"nb": "EEEE d. MMMM y 'kl.' HH:mm", "en": "EEEE d MMMM y 'at' HH:mm"}
-
-
-def meeting_time(value) -> str:
-    """A meeting's time as people write it: "tirsdag 8. desember 2026 kl. 10:00"."""
-    if not value:
-        return ""
-    return format_datetime(value, MEETING_TIME_FORMATS.get(str(get_locale()), "full"))
 
 
 def register_commands(app: Flask) -> None:

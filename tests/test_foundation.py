@@ -13,7 +13,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from babel.messages.pofile import read_po
-from flask_babel import force_locale, format_date, format_datetime
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from medsamtale import create_app
@@ -148,11 +148,18 @@ def test_each_user_keeps_their_language(app, client, make_user):
 
 
 def test_dates_and_times_are_norwegian_in_oslo_time(app):
-    stored = datetime(2026, 7, 1, 10, 30)  # naive UTC, as stored
+    """The app's own text writes dates as «24. desember 2026 kl. 10.00», on the Oslo clock."""
+    stored = datetime(2026, 12, 24, 9, 0)  # naive UTC, as stored: 10.00 in Oslo
+    filters = app.jinja_env.filters
     with app.test_request_context(), force_locale("nb"):
-        assert format_datetime(stored, "short") == "01.07.2026, 12:30"
-        assert format_date(stored, "long") == "1. juli 2026"
-        assert format_datetime(datetime(2026, 1, 15, 10, 30), "HH:mm") == "11:30"
+        assert filters["datetime"](stored) == "24. desember 2026 kl. 10.00"
+        assert filters["datetime"](stored, "short") == "24.12.2026 kl. 10.00"
+        assert filters["date"](stored, "long") == "24. desember 2026"
+        assert filters["clock"](datetime(2026, 7, 1, 10, 30)) == "12.30"
+        assert filters["meeting_time"](stored) == "torsdag 24. desember 2026 kl. 10.00"
+    with app.test_request_context(), force_locale("en"):
+        assert filters["datetime"](stored) == "24 December 2026 at 10:00"
+        assert filters["meeting_time"](stored) == "Thursday 24 December 2026 at 10:00"
 
 
 @pytest.mark.parametrize("locale", ["nb", "en"])

@@ -6,11 +6,10 @@ characters are written as their nearest Latin-1 form, or "?".
 
 from datetime import date
 
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-from .. import text
+from .. import dates, text
 from ..models import Organisation
 from ..models.minutes import APPROVED
 
@@ -46,9 +45,9 @@ def minutes_pdf(conversation, version) -> bytes:
         line(organisation.name, "B")
     line(_("Employee: %(name)s", name=conversation.employee.name))
     line(_("Leader: %(name)s", name=conversation.leader.name))
-    line(_("Held: %(date)s", date=format_date(conversation.held_on, "long")))
+    line(_("Held: %(date)s", date=dates.day(conversation.held_on, "long")))
     line(_("Version %(number)d, submitted %(when)s", number=version.number,
-           when=format_datetime(version.submitted_at, "short")))
+           when=dates.moment(version.submitted_at, "short")))
     line(_("This conversation is confidential."), "I")
     pdf.ln(4)
 
@@ -67,7 +66,7 @@ def minutes_pdf(conversation, version) -> bytes:
         line(f"{number}. {action['what']}", "B")
         line(_("Responsible: %(name)s", name=action["responsible_name"]))
         line(_("Deadline: %(date)s",
-               date=format_date(date.fromisoformat(action["deadline"]), "long")))
+               date=dates.day(date.fromisoformat(action["deadline"]), "long")))
         if action["goal"]:
             line(_("Goal: %(goal)s", goal=action["goal"]))
         pdf.ln(2)
@@ -75,10 +74,10 @@ def minutes_pdf(conversation, version) -> bytes:
     pdf.ln(4)
     heading(_("Confirmed"))
     line(_("Employee: %(name)s, submitted %(when)s", name=version.submitted_by_name,
-           when=format_datetime(version.submitted_at, "short")))
+           when=dates.moment(version.submitted_at, "short")))
     if version.decision == APPROVED:
         line(_("Employer: %(name)s, approved %(when)s", name=version.decided_by_name,
-               when=format_datetime(version.decided_at, "short")))
+               when=dates.moment(version.decided_at, "short")))
     else:
         line(_("Employer: not approved"))
     return bytes(pdf.output())
