@@ -4,6 +4,7 @@ the leader's own preparation, who may see what, and reminders (R4, R5, R10)."""
 import re
 from datetime import timedelta
 from functools import partial
+from html.parser import HTMLParser
 
 import pytest
 from markupsafe import escape
@@ -817,3 +818,227 @@ def test_a_conversation_not_yet_sent_is_not_the_employees_to_see(
         assert getattr(anne, method)(url, data=data, headers=HX).status_code == 404, url
     assert everything(app, conversation_id) == before
     assert conversation(app, conversation_id)["state"] == "planned"
+
+
+# Stale pages: only what really conflicts (issue 13) -----------------------------------------
+
+
+def ready_version(page: str) -> str:
+    """The version the page's "ready" form carries."""
+    form = re.search(r'<form[^>]*action="/prepare/\d+/ready".*?</form>', page, re.S).group(0)
+    return re.search(r'name="version" value="(\d+)"', form).group(1)
+
+
+def test_the_pages_own_autosaves_and_the_leaders_preparation_leave_ready_fresh(
+        app, client, as_, anne, standard, deliver, mailbox):
+    version = ready_version(accepted(client.get(f"/prepare/{anne}")))
+    new_mail(deliver, mailbox)
+    # Anne picks, reorders, removes, writes a note and her topics on that page …
+    for question_id in standard[:3]:
+        accepted(pick(client, anne, question_id))
+    ids = [pick_id for pick_id, *_ in picks(app, anne)]
+    accepted(move(client, anne, ids[2], -1))
+    accepted(remove(client, anne, ids[0]))
+    assert client.post(f"/prepare/{anne}/picks/{ids[1]}/note", data={"note": "Kurs"},
+                       headers=HX).status_code == 200
+    assert client.post(f"/prepare/{anne}/topics", data={"topics": "Hjemmekontor"},
+                       headers=HX).status_code == 200
+    # … and Lars writes his own topics and marks himself prepared, which she cannot see.
+    lars = as_("lars")
+    assert lars.post(f"/prepare/{anne}/leader/topics", data={"topics": "Budsjett"},
+                     headers=HX).status_code == 200
+    assert lars.post(f"/prepare/{anne}/leader/ready").status_code == 302
+
+    response = client.post(f"/prepare/{anne}/ready", data={"version": version})
+    assert response.status_code == 302
+    assert "flash-error" not in client.get(response.location).get_data(as_text=True)
+    assert conversation(app, anne)["state"] == "ready"
+    assert [m["To"] for m in deliver()] == [EMAILS["lars"]]
+
+
+@pytest.mark.parametrize("what", ["moved", "cancelled", "reopened elsewhere"])
+def test_ready_from_a_page_older_than_a_real_change_is_refused(app, client, anne, standard,
+                                                               what, deliver, mailbox):
+    from medsamtale.conversations import services as conversations
+
+    accepted(pick(client, anne, standard[0]))
+    if what == "reopened elsewhere":  # ready in another tab, and open again there
+        assert client.post(f"/prepare/{anne}/ready").status_code == 302
+        assert client.post(f"/prepare/{anne}/reopen").status_code == 302
+    version = ready_version(accepted(client.get(f"/prepare/{anne}")))
+    with app.app_context():
+        found = db.session.get(Conversation, anne)
+        if what == "moved":
+            conversations.change(found, starts_at=found.starts_at + timedelta(days=1))
+        elif what == "cancelled":
+            conversations.cancel(found)
+        else:
+            found.employee_ready_at = None
+            found.record_change()  # as a second "ready" and "reopen" would
+        db.session.commit()
+    new_mail(deliver, mailbox)
+    before = everything(app, anne)
+    flashed_error(client, client.post(f"/prepare/{anne}/ready", data={"version": version}))
+    assert everything(app, anne) == before
+    assert deliver() == []
+
+
+def test_ready_through_htmx_loads_the_page_again_or_says_why_next_to_the_button(
+        app, client, anne, standard):
+    accepted(pick(client, anne, standard[0]))
+    version = ready_version(accepted(client.get(f"/prepare/{anne}")))
+    response = client.post(f"/prepare/{anne}/ready", data={"version": version}, headers=HX)
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == f"/prepare/{anne}"
+    page = client.get(f"/prepare/{anne}").get_data(as_text=True)
+    assert "flash-success" in page and 'id="ready-heading"' in page
+    before = everything(app, anne)
+
+    # The same again (a second click that got through): refused, beside the button.
+    response = client.post(f"/prepare/{anne}/ready", data={"version": version}, headers=HX)
+    assert response.status_code == 409
+    assert response.headers["HX-Retarget"] == "#step-error"
+    assert 'class="errors' in response.get_data(as_text=True)
+    assert everything(app, anne) == before
+    assert 'id="step-error"' in page  # next to the "open again" button
+
+
+# Where a refusal is said, and where focus goes (issue 13) -----------------------------------
+
+
+class Ancestors(HTMLParser):
+    """The ids of the elements around the element with id `target`, innermost first."""
+
+    VOID = {"input", "br", "img", "meta", "link", "hr", "wbr"}
+
+    def __init__(self, target):
+        super().__init__()
+        self.target, self.stack, self.found = target, [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id") == self.target and self.found is None:
+            self.found = [i for _tag, i in reversed(self.stack) if i]
+        if tag not in self.VOID:
+            self.stack.append((tag, attrs.get("id")))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+
+def around(page: str, element_id: str) -> list[str]:
+    parser = Ancestors(element_id)
+    parser.feed(page)
+    assert parser.found is not None, f"no #{element_id}"
+    return parser.found
+
+
+def focused(page: str) -> list[str]:
+    """The ids of the elements the answer gives autofocus."""
+    return re.findall(r'id="([\w-]+)"[^>]*\sautofocus\b', page)
+
+
+def test_a_refusal_is_said_next_to_the_control_used(app, client, anne, standard):
+    accepted(pick(client, anne, standard[0]))
+    page = refused(pick(client, anne, standard[0]))  # picked already
+    assert around(page, "picker-error")[0] == f"question-{standard[0]}"
+    assert 'role="alert" id="picker-error"' in page
+    assert focused(page) == ["picker-error"]
+
+    only = picks(app, anne)[0][0]
+    page = refused(move(client, anne, only, -1))
+    assert around(page, "picker-error")[0] == f"pick-{only}"
+    assert focused(page) == ["picker-error"]
+
+    page = refused(remove(client, anne, only + 1000))  # not among the picks: at the top
+    assert around(page, "picker-error")[0] == "picker"
+
+
+def test_focus_goes_to_the_next_sensible_control_after_each_change(app, client, anne, standard,
+                                                                   question_bank):
+    with app.app_context():
+        themes = [[q.id for q in t.questions]
+                  for t in db.session.get(QuestionSet, question_bank["standard"]).themes]
+        theme_ids = [t.id for t in db.session.get(QuestionSet, question_bank["standard"]).themes]
+    first = themes[0]
+    # After a pick: the next question's "Pick", skipping those already picked.
+    assert focused(accepted(pick(client, anne, first[0]))) == [f"choose-{first[1]}"]
+    accepted(pick(client, anne, first[2]))
+    assert focused(accepted(pick(client, anne, first[1]))) == [f"choose-{first[3]}"]
+    # After the theme's last: the next theme.
+    assert focused(accepted(pick(client, anne, first[-1]))) == [f"summary-{theme_ids[1]}"]
+
+    ids = [pick_id for pick_id, *_ in picks(app, anne)]  # first[0], first[2], first[1], last
+    # A move keeps the focus on its button, or the other way's at an end.
+    assert focused(accepted(move(client, anne, ids[1], 1))) == [f"down-{ids[1]}"]
+    assert focused(accepted(move(client, anne, ids[1], 1))) == [f"up-{ids[1]}"]
+    # A removal gives it to the pick that took its place, or the last, or the menu.
+    assert focused(accepted(remove(client, anne, ids[0]))) == [f"pick-{ids[2]}"]
+    assert focused(accepted(remove(client, anne, ids[1]))) == [f"pick-{ids[3]}"]
+    accepted(remove(client, anne, ids[2]))
+    assert focused(accepted(remove(client, anne, ids[3]))) == ["menu-heading"]
+    # A page opened plainly focuses nothing.
+    assert focused(accepted(client.get(f"/prepare/{anne}"))) == []
+
+
+def test_at_ten_every_pick_button_is_disabled_with_its_reason(app, client, anne, standard):
+    for question_id in standard[:9]:
+        accepted(pick(client, anne, question_id))
+    page = accepted(client.get(f"/prepare/{anne}"))
+    assert "disabled" not in re.findall(r'<button[^>]*id="choose-\d+"[^>]*>', page)[0]
+    assert 'class="pick-limit"' not in page
+
+    page = accepted(pick(client, anne, standard[9]))
+    buttons = re.findall(r'<button[^>]*id="choose-\d+"[^>]*>', page)
+    assert len(buttons) == len(standard) - 10
+    for button in buttons:
+        assert " disabled" in button
+        reason = re.search(r'aria-describedby="[^"]*(limit-\d+)"', button).group(1)
+        assert f'id="{reason}"' in page
+    assert focused(page)[0].startswith("limit-")
+    # Removing one opens them again.
+    page = accepted(remove(client, anne, picks(app, anne)[0][0]))
+    assert not any(" disabled" in b for b in re.findall(r'<button[^>]*id="choose-\d+"[^>]*>',
+                                                        page))
+
+
+# Folded themes: which are open --------------------------------------------------------------
+
+
+def open_themes(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<details class="theme" id="theme-(\d+)"[^>]*\sopen', page)]
+
+
+def test_the_themes_open_are_those_remembered_acted_in_or_matched(app, client, anne,
+                                                                  question_bank):
+    with app.app_context():
+        themes = db.session.get(QuestionSet, question_bank["standard"]).themes
+        theme_ids = [t.id for t in themes]
+        in_third = themes[2].questions[0].id
+    assert open_themes(accepted(client.get(f"/prepare/{anne}"))) == []
+    client.set_cookie("picker_open", f"{theme_ids[1]}.{theme_ids[3]}.999999", path="/prepare")
+    assert open_themes(accepted(client.get(f"/prepare/{anne}"))) == [theme_ids[1], theme_ids[3]]
+    # The theme a pick came from is open in the answer.
+    page = accepted(pick(client, anne, in_third))
+    assert open_themes(page) == [theme_ids[1], theme_ids[2], theme_ids[3]]
+    # Whatever the cookie holds, the page is the same as without it.
+    for junk in ("abc", "--'<x>", "1" * 3000, ".".join(["7"] * 500)):
+        client.set_cookie("picker_open", junk, path="/prepare")
+        accepted(client.get(f"/prepare/{anne}"))
+    # Filtered, every theme with a match is open, and so are the prompts that matched.
+    client.delete_cookie("picker_open", path="/prepare")
+    word, question_id = a_word_of_one_question(app, question_bank["standard"])
+    page = accepted(client.get(f"/prepare/{anne}", query_string={"q": word}))
+    assert len(open_themes(page)) == 1
+    assert '<details class="prompts" open>' not in page
+    with app.app_context():
+        question = db.session.get(Question, question_id)
+        prompt_words = [w for p in question.prompts for w in re.findall(r"\w{7,}", p.text.lower())]
+        text = question.text.lower()
+    prompt_only = next((w for w in prompt_words if w not in text), None)
+    if prompt_only:
+        page = accepted(client.get(f"/prepare/{anne}", query_string={"q": prompt_only}))
+        assert re.search(rf'id="question-{question_id}".*?<details class="prompts" open>', page,
+                         re.S)

@@ -81,7 +81,9 @@ class Conversation(db.Model):
     place: Mapped[str] = mapped_column(String(PLACE_MAX))
     message: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(20), default=PLANNED, index=True)
-    # Raised on every change, so a form opened before it can be recognised as stale.
+    # Raised on every change of the plan or the stage (time, place, invitation and answer,
+    # ready, the meeting, cancelling), so a form opened before it is recognised as stale.
+    # What the parties write while preparing saves itself and does not raise it.
     version: Mapped[int] = mapped_column(default=1)
     # The calendar event: the UID never changes; SEQUENCE rises with every change sent.
     calendar_uid: Mapped[str] = mapped_column(
@@ -188,7 +190,8 @@ class Conversation(db.Model):
         self.state = next((state for when, state in facts if when is not None), PLANNED)
 
     def record_change(self) -> None:
-        """Mark a change, so that a form opened before it is recognised as stale."""
+        """Mark a change of the plan or the stage, so that a form opened before it is
+        recognised as stale (preparation/services.py: autosaves do not call this)."""
         self.version = (self.version or 0) + 1
 
     @property

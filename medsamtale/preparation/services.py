@@ -4,6 +4,15 @@
 Every change here is made on a conversation the caller has locked (access.conversation_for
 with lock), and raises Refused, with a message for the person, when the rules do not allow
 it. The texts come validated (lengths included) from the forms.
+
+The conversation's `version` (what a stale form is recognised by, access.is_stale) stands
+for its plan and its stage: the time, the place, the invitation and its answer, saying the
+preparation is ready or opening it again, the meeting. What each party writes while
+preparing (picks, notes, topics, the leader's "prepared") does not raise it: it saves itself
+as it is typed, its own rules guard it (`_employee_may_change`, `_leader_may_change`), and
+no decision of the other party depends on it. So a page's own autosaves never make its
+"ready" button stale, nor does the leader's private preparation make the employee's page
+stale (or tell her that something she cannot see has changed).
 """
 
 from __future__ import annotations
@@ -31,10 +40,11 @@ def _employee_may_change(conversation: Conversation) -> None:
 
 
 def _started(conversation: Conversation) -> None:
+    """The employee has prepared something: the conversation is under preparation. Not a
+    change of the plan or the stage, so the version stays (see the module's docstring)."""
     if conversation.preparation_started_at is None:
         conversation.preparation_started_at = utcnow()
     conversation.refresh_state()
-    conversation.record_change()
 
 
 def _pick(conversation: Conversation, pick_id: int) -> Pick:
@@ -49,9 +59,8 @@ def _pick(conversation: Conversation, pick_id: int) -> Pick:
 def add_pick(conversation: Conversation, question_id: int) -> Pick:
     """Pick a question: from this conversation's set, not retired, not twice, ten at most."""
     _employee_may_change(conversation)
-    # Take the write lock first (SQLite), so the count below cannot be overtaken.
-    conversation.record_change()
-    db.session.flush()
+    # The caller holds the conversation's lock (on SQLite the write lock), so the count
+    # below cannot be overtaken.
     question = db.session.scalar(
         select(Question)
         .join(Theme)
@@ -86,10 +95,14 @@ def add_pick(conversation: Conversation, question_id: int) -> Pick:
     return pick
 
 
-def remove_pick(conversation: Conversation, pick_id: int) -> None:
+def remove_pick(conversation: Conversation, pick_id: int) -> int:
+    """Remove a pick; returns the place (from 0) it had among the picks."""
     _employee_may_change(conversation)
-    db.session.delete(_pick(conversation, pick_id))
+    pick = _pick(conversation, pick_id)
+    place = conversation.picks.index(pick)
+    db.session.delete(pick)
     _started(conversation)
+    return place
 
 
 def move_pick(conversation: Conversation, pick_id: int, step: int) -> None:
@@ -126,8 +139,6 @@ def _may_write(conversation: Conversation, role: str) -> None:
 def _written(conversation: Conversation, role: str) -> None:
     if role == EMPLOYEE:
         _started(conversation)
-    else:
-        conversation.record_change()
 
 
 def mark_employee_ready(conversation: Conversation) -> None:
@@ -136,6 +147,7 @@ def mark_employee_ready(conversation: Conversation) -> None:
         raise Refused(_l("Pick at least one question first."))
     conversation.employee_ready_at = utcnow()
     _started(conversation)
+    conversation.record_change()
     queue_email(conversation.leader, "preparation_ready", **email_links(conversation))
 
 
@@ -155,4 +167,3 @@ def _leader_may_change(conversation: Conversation) -> None:
 def mark_leader_ready(conversation: Conversation, ready: bool = True) -> None:
     _leader_may_change(conversation)
     conversation.leader_ready_at = utcnow() if ready else None
-    conversation.record_change()

@@ -8,20 +8,20 @@ form post is redirected back to the page, with the reason as a message.
 import re
 from functools import partial
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import security
 from ..access import EMPLOYEE, LEADER, conversation_for
 from ..change import make_change, saved_status
 from ..extensions import db
 from ..htmx import render
-from ..models import Pick, Question, Theme
+from ..models import Pick, Question
 from ..models.conversations import MAX_PICKS
-from . import services
+from . import picker, services
 from .forms import NoteForm, TopicsForm
 
 bp = Blueprint("preparation", __name__, url_prefix="/prepare")
@@ -38,47 +38,27 @@ def _picks(conversation) -> list[Pick]:
     ).all()
 
 
-def _menu(conversation, query: str) -> list[tuple[Theme, list[Question]]]:
-    """The set's themes and questions in use, those matching `query` (text or prompts)."""
-    themes = db.session.scalars(
-        select(Theme)
-        .where(Theme.question_set_id == conversation.question_set_id, Theme.retired_at.is_(None))
-        .order_by(Theme.is_salary, Theme.position, Theme.id)
-        .options(selectinload(Theme.questions).selectinload(Question.prompts))
-    ).all()
-    words = query.lower().split()
-
-    def matches(theme, question):
-        text = " ".join([theme.name, question.text, *(p.text for p in question.prompts)])
-        return all(word in text.lower() for word in words)
-
-    menu = []
-    for theme in themes:
-        questions = [q for q in theme.questions if not q.retired and matches(theme, q)]
-        if questions:
-            menu.append((theme, questions))
-    return menu
-
-
 def _query() -> str:
     """The menu's filter; words beyond QUERY_MAX characters cannot narrow it further."""
     return (request.values.get("q") or "").strip()[:QUERY_MAX]
 
 
-def _employee_page(conversation_id: int, outcome=None, block: str | None = None):
+def _employee_page(conversation_id: int, outcome=None, block: str | None = None,
+                   acted: picker.Acted | None = None):
+    """The employee's page (or its `block`); after a change from the control `acted`,
+    with the focus and any refusal placed next to it."""
     conversation = conversation_for(EMPLOYEE, conversation_id)
     query = _query()
     picks = _picks(conversation)
+    menu = picker.menu(conversation.question_set_id, query)
+    refused = outcome is not None and outcome.refused is not None
+    focus, error_at = picker.focus_and_error(
+        menu, picks, len(picks) >= MAX_PICKS, acted, refused, outcome and outcome.result)
     return render(
-        "preparation/prepare.html",
-        block,
-        conversation=conversation,
-        picks=picks,
-        picked={pick.question_id for pick in picks},
-        menu=_menu(conversation, query),
-        query=query,
-        max_picks=MAX_PICKS,
-        error=outcome.refused.message if outcome and outcome.refused else None,
+        "preparation/prepare.html", block, conversation=conversation, picks=picks,
+        picked={pick.question_id for pick in picks}, menu=menu, query=query,
+        max_picks=MAX_PICKS, error=outcome.refused.message if refused else None,
+        error_at=error_at, focus=focus,
     )
 
 
@@ -96,12 +76,13 @@ def _back(role: str, conversation_id: int) -> str:
         anchor if re.fullmatch(r"#[\w-]+", anchor) else "")
 
 
-def _picker_change(conversation_id: int, change, *args):
-    """One change of the picks, answered with the picker block for htmx."""
+def _picker_change(conversation_id: int, acted: picker.Acted, change, *args):
+    """One change of the picks from the control `acted`, answered with the picker block
+    for htmx."""
     conversation = conversation_for(EMPLOYEE, conversation_id, lock=True)
     return make_change(
         change, conversation, *args, stale=conversation, back=_back(EMPLOYEE, conversation_id),
-        block=partial(_employee_page, conversation_id, block="picker"),
+        block=partial(_employee_page, conversation_id, block="picker", acted=acted),
     )
 
 
@@ -113,32 +94,43 @@ def _autosave(role: str, conversation_id: int, form, change, *args):
 
 
 def _step(role: str, conversation_id: int, change, *args, done: str):
-    """A step of `role`'s preparation from a plain form; `done` is flashed, with the other
-    party's name for %(name)s."""
+    """A step of `role`'s preparation; `done` is flashed, with the other party's name for
+    %(name)s. A plain form is sent back to the page; htmx (one request, however often the
+    button is clicked) loads the page again, or shows a refusal next to the button."""
     conversation = conversation_for(role, conversation_id, lock=True)
     other = conversation.leader if role == EMPLOYEE else conversation.employee
-    return make_change(change, conversation, *args, stale=conversation,
-                       back=_back(role, conversation_id), done=done % {"name": other.name})
+    back, done = _back(role, conversation_id), done % {"name": other.name}
+    return make_change(change, conversation, *args, stale=conversation, back=back, done=done,
+                       block=partial(_reload, back, done), error_target="#step-error")
+
+
+def _reload(back: str, done: str, outcome):
+    """For htmx: the page loaded again (after the change was made), with `done` said."""
+    flash(done, "success")
+    return "", 200, {"HX-Redirect": back}
 
 
 @bp.route("/<id:conversation_id>/picks", methods=["POST"])
 def add_pick(conversation_id: int):
     """Pick a question from the menu."""
     question_id = request.form.get("question_id", type=security.counter)
-    return _picker_change(conversation_id, services.add_pick, question_id)
+    return _picker_change(conversation_id, picker.Acted(question_id=question_id),
+                          services.add_pick, question_id)
 
 
 @bp.route("/<id:conversation_id>/picks/<id:pick_id>/remove", methods=["POST"])
 def remove_pick(conversation_id: int, pick_id: int):
     """Remove a question from the picks."""
-    return _picker_change(conversation_id, services.remove_pick, pick_id)
+    return _picker_change(conversation_id, picker.Acted(pick_id=pick_id, button="remove"),
+                          services.remove_pick, pick_id)
 
 
 @bp.route("/<id:conversation_id>/picks/<id:pick_id>/move", methods=["POST"])
 def move_pick(conversation_id: int, pick_id: int):
     """Move a pick one place up or down."""
     step = request.form.get("step", 0, type=security.step)
-    return _picker_change(conversation_id, services.move_pick, pick_id, step)
+    acted = picker.Acted(pick_id=pick_id, button="up" if step < 0 else "down")
+    return _picker_change(conversation_id, acted, services.move_pick, pick_id, step)
 
 
 @bp.route("/<id:conversation_id>/picks/<id:pick_id>/note", methods=["POST"],
