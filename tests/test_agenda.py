@@ -116,8 +116,11 @@ class Agenda(HTMLParser):
         elif tag == "li" and self._item is not None:
             self._depth += 1
             self._prompt = []
-        elif tag == "textarea":
+        elif tag == "textarea" or (tag == "p" and "item-text" in classes):
+            # An item's text that is read, not edited (a question's), is a text all the same.
             self._textarea = (a, classes, [])
+            if tag == "p":
+                a["readonly"] = ""
         elif tag == "div" and a.get("id") == "agenda":
             self.agenda = a
         elif tag == "div" and "merge" in classes:
@@ -142,7 +145,7 @@ class Agenda(HTMLParser):
                 self._prompt = None
             else:
                 self._item = None
-        elif tag == "textarea" and self._textarea is not None:
+        elif tag in ("textarea", "p") and self._textarea is not None:
             a, classes, parts = self._textarea
             text = "".join(parts)
             self._textarea = None
@@ -681,9 +684,11 @@ def test_the_agenda_is_built_from_both_preparations_in_order(
             assert f"section-{item['section']}" in shown["classes"]
             assert shown["fields"] == {f: item[f] for f in FIELDS}
             assert shown["versions"] == dict.fromkeys(FIELDS, 1)
-            assert not shown["readonly"] and shown["draggable"]
+            # A question's text is read (it wraps on a phone); topics are written in.
+            written = item["section"] in ("employee_topic", "leader_topic", "added")
+            assert shown["readonly"] == (set() if written else {"text"}) and shown["draggable"]
             assert shown["prompts"] == item["prompts"].splitlines()
-            for field in FIELDS:
+            for field in FIELDS if written else FIELDS[1:]:
                 slot = f"merge-{field}-{item['id']}"
                 assert slot in shown["ids"] and "merge-slot" in page.elements[slot]["class"]
             typing = f"typing-{item['id']}"
@@ -2074,3 +2079,63 @@ def test_a_page_opened_while_the_other_party_types_shows_it(app, meeting, as_):
     assert view.typing == b, (
         f"the page says shown={view.shown!r} but no span.typing says anything, and its "
         "polls answer 204: templates/agenda/_presence.html renders the typing only with oob")
+
+
+# 8. Issue 13: once is once, the end reaches an open page, starting early asks first --------------
+
+
+def test_the_same_item_sent_twice_is_added_once(app, meeting, as_):
+    """A double click, or a form sent again (no JavaScript), with nothing between: one item.
+    The same text added again after another change is a new item."""
+    anne = as_("anne")
+    for _ in range(2):
+        assert change(anne, meeting, "/items", {"text": "Kurs"}, htmx=False).status_code == 302
+    assert [i["text"] for i in items(app, meeting)].count("Kurs") == 1
+    change(as_("lars"), meeting, f"/items/{item_ids(app, meeting)[0]}/discussed",
+           {"discussed": "1"})
+    change(anne, meeting, "/items", {"text": "Kurs"})
+    assert [i["text"] for i in items(app, meeting)].count("Kurs") == 2
+
+
+def test_a_page_open_while_the_meeting_ends_is_told_and_stops(app, meeting, as_):
+    """Anne's open agenda polls after Lars ended the meeting: the answer has the items, read
+    only, says that it ended with the way to the minutes, and empties what kept the page
+    live and changed the agenda."""
+    view = View(app, as_("anne"), meeting)
+    assert {"agenda-ended", "agenda-live", "add-item", "meeting-bar", "agenda-news"} <= set(
+        parse(as_("anne").get(f"/agenda/{meeting}")).ids)
+    end(as_, meeting, [])
+    answer = parse(view.poll())
+    assert all(i["readonly"] == set(FIELDS) and not i["actions"] for i in answer.items)
+    ended = next(p for p in answer.partials if p["target"] == "#agenda-ended")
+    assert ended["swap"] == "innerHTML" and ended["text"].strip()
+    assert f"/minutes/{meeting}" in view.poll().get_data(as_text=True)
+    for emptied in ("agenda-live", "add-item", "meeting-bar"):
+        assert answer.elements[emptied].get("hx-swap-oob") == "true"
+        assert answer.inside[emptied] is None
+    assert "agenda-sync" not in answer.ids and "agenda-stream" not in answer.ids
+    # The held page itself has the way to the minutes in the same place.
+    page = as_("anne").get(f"/agenda/{meeting}").get_data(as_text=True)
+    assert f'href="/minutes/{meeting}"' in page and 'id="agenda-ended"' in page
+
+
+def test_starting_before_the_planned_day_asks_first(app, people, make_conversation, picked,
+                                                     as_):
+    """Before its day, the start button asks first (a <details> step, no JavaScript needed);
+    on the day it starts at once. The same on the conversation's page."""
+    ordinary, _salary = picked
+    conversation_id = make_conversation(people["anne"])
+    add_picks(app, conversation_id, ordinary[:2])
+    say_ready(app, conversation_id)
+    for path in (f"/agenda/{conversation_id}", f"/conversations/{conversation_id}"):
+        page = as_("lars").get(path).get_data(as_text=True)
+        assert 'id="start-step"' in page and f'action="/agenda/{conversation_id}/start"' in page
+    today = utcnow().replace(microsecond=0) + timedelta(minutes=30)
+    if agenda_meeting.is_before_its_day(Conversation(starts_at=today)):
+        return  # half an hour from now is tomorrow in Oslo: no "today" to test
+    set_starts_at(app, conversation_id, today)
+    for path in (f"/agenda/{conversation_id}", f"/conversations/{conversation_id}"):
+        page = as_("lars").get(path).get_data(as_text=True)
+        assert 'id="start-step"' not in page and f'/agenda/{conversation_id}/start' in page
+    show = as_("lars").get(f"/conversations/{conversation_id}").get_data(as_text=True)
+    assert 'id="cancel-step"' in show

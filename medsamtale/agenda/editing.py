@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from ..errors import Refused
 from ..extensions import db
 from ..models import AgendaItem, AgendaText, Conversation
-from ..models.agenda import ADDED, TEXT_FIELDS
+from ..models.agenda import ADDED, EMPLOYEE_TOPIC, LEADER_TOPIC, TEXT_FIELDS
 from ..models.conversations import IN_PROGRESS
 from .live import bump, typing
 from .merging import Merged, merge
@@ -36,6 +36,15 @@ class Conflict(Refused):
 def check_in_progress(conversation: Conversation) -> None:
     if conversation.state != IN_PROGRESS:
         raise Refused(_l("The meeting is not in progress, so the agenda cannot change."))
+
+
+# Items whose text the parties write in the meeting: their own topics and what they add. A
+# question's text (and what follows up an earlier conversation) is read, not rewritten.
+TEXT_EDITABLE = frozenset({EMPLOYEE_TOPIC, LEADER_TOPIC, ADDED})
+
+
+def text_is_editable(item: AgendaItem) -> bool:
+    return item.section in TEXT_EDITABLE
 
 
 def live_items(conversation: Conversation) -> list[AgendaItem]:
@@ -119,9 +128,15 @@ def _text_at(item: AgendaItem, field: str, version: int, basis: str, author_id: 
 
 
 def add_item(conversation: Conversation, text: str) -> AgendaItem:
+    """Add an item; the same item sent twice with nothing between (a double click, a form
+    sent again) is added once."""
     check_in_progress(conversation)
     version = bump(conversation)
     items = live_items(conversation)
+    again = next((i for i in items if i.section == ADDED and i.text == text
+                  and i.changed_in == version - 1), None)
+    if again is not None:
+        return again
     # Added items go after everything but salary and conditions (R8).
     position = max((i.position for i in items if not i.is_salary), default=-1) + 1
     for later in items:

@@ -35,9 +35,12 @@ def may_start_early(conversation: Conversation, now: datetime | None = None) -> 
     and picks are theirs alone."""
     if not can_start(conversation):
         return False
-    today = to_oslo(now or utcnow()).date()
-    return (conversation.employee_ready_at is not None
-            or today >= to_oslo(conversation.starts_at).date())
+    return conversation.employee_ready_at is not None or not is_before_its_day(conversation, now)
+
+
+def is_before_its_day(conversation: Conversation, now: datetime | None = None) -> bool:
+    """True before the conversation's planned day (Oslo): starting it then asks first."""
+    return to_oslo(now or utcnow()).date() < to_oslo(conversation.starts_at).date()
 
 
 def is_due(conversation: Conversation, now: datetime | None = None) -> bool:

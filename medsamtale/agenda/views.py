@@ -42,6 +42,8 @@ from .fragments import item_html
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 bp.add_app_template_global(item_html)
+bp.add_app_template_global(editing.text_is_editable, "item_text_editable")
+bp.add_app_template_global(meeting.is_before_its_day, "starts_early")
 
 ERROR_TARGET = "#agenda-error"
 

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from medsamtale.extensions import db
-from medsamtale.models import AgendaItem, Pick, Question
+from medsamtale.models import AgendaItem, Conversation, Pick, Question
 from medsamtale.models.questions import Theme
 from tests.fixtures.app import EMAILS
 from tests.fixtures.browser import log_in
-from tests.helpers import expect_order, posted, say_ready
+from tests.helpers import expect_order, outbox_count, posted, say_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -70,7 +70,7 @@ def parties(contexts, live_server, meeting):
     log_in(lars, live_server, EMAILS["lars"])
     lars.goto(url)
     expect(lars.locator("#agenda")).to_have_count(0)
-    lars.locator('main form[action$="/start"] button[type=submit]').click()
+    start_now(lars)
     expect(lars).to_have_url(url)
     expect(items(lars)).to_have_count(PICKS)
 
@@ -85,6 +85,12 @@ def parties(contexts, live_server, meeting):
 
 
 # Helpers -------------------------------------------------------------------------------------
+
+
+def start_now(page):
+    """Start the meeting ahead of its day: the button asks first; say yes."""
+    page.locator("#start-step summary").click()
+    page.locator('#start-step form[action$="/start"] button[type=submit]').click()
 
 
 def items(page):
@@ -248,11 +254,11 @@ def test_both_edit_the_same_note_and_the_one_who_saves_last_merges(app, parties)
 def test_an_incoming_change_never_overwrites_the_field_being_typed_in(app, parties):
     lars, anne = parties
     item = item_ids(lars)[0]
-    original = stored(app, item).text
+    original = stored(app, item).employee_note
     start, rest = "Hva trenger du ", "for å lykkes i jobben din?"
     lars_note = "Snakk om mentorordningen."
 
-    field = text_field(anne, "text", item)
+    field = text_field(anne, "employee_note", item)
     field.select_text()  # she replaces the item's text, typing slowly
     field.press_sequentially(start, delay=80)
     # Meanwhile Lars writes in another field of the same item; his note is saved and
@@ -267,11 +273,11 @@ def test_an_incoming_change_never_overwrites_the_field_being_typed_in(app, parti
     expect(field).to_be_focused()
 
     # Her text is saved, and Lars sees it; his note still stands.
-    expect(text_field(lars, "text", item)).to_have_value(start + rest, timeout=LIVE)
+    expect(text_field(lars, "employee_note", item)).to_have_value(start + rest, timeout=LIVE)
     expect(text_field(lars, "leader_note", item)).to_have_value(lars_note)
     expect(field).to_have_value(start + rest)
     saved = stored(app, item)
-    assert saved.text == start + rest != original
+    assert saved.employee_note == start + rest != original
     assert saved.leader_note == lars_note
     for page in (lars, anne):
         expect(page.locator("#agenda-error")).to_be_empty()
@@ -361,8 +367,284 @@ def test_what_is_typed_without_a_connection_is_saved_when_it_is_back(app, partie
     expect(anne.locator("#connection")).to_be_hidden()
     expect(field).to_have_value("Lars: Før bruddet. Skrevet uten nett.", timeout=LIVE)
     assert stored(app, item).employee_note == "Lars: Før bruddet. Skrevet uten nett."
-    # Lars still has his cursor in the note: her words wait until he leaves it.
-    expect(lars_field).to_have_value("Lars: Før bruddet.")
+    # Lars still has his cursor in the note, typing no more: her words come in, and his
+    # caret stays where it was, after his own.
+    expect(lars_field).to_have_value("Lars: Før bruddet. Skrevet uten nett.", timeout=LIVE)
+    expect(lars_field).to_be_focused()
+    assert lars_field.evaluate("field => field.selectionStart") == len("Lars: ")
     lars_field.blur()
     expect(lars_field).to_have_value("Lars: Før bruddet. Skrevet uten nett.")
     expect(anne.locator(".merge")).to_have_count(0)
+
+
+# 7. A note the other party writes in reaches a field that only has the cursor --------------
+
+
+def test_a_field_with_the_cursor_and_then_left_takes_the_other_partys_text(app, parties):
+    """Issue 13, the third bug: Lars has the cursor in Anne's note without typing; Anne
+    writes in it; Lars leaves the field. His screen must not keep the old text."""
+    lars, anne = parties
+    item = item_ids(lars)[0]
+    lars_field, anne_field = (text_field(page, "employee_note", item) for page in parties)
+    lars_field.focus()
+
+    anne_field.focus()
+    with anne.expect_response(text_saved(item)):
+        anne.keyboard.type("Jeg vil lære mer.")
+    # Lars only has the cursor there: her words come in at once, his caret where it was.
+    expect(lars_field).to_have_value("Jeg vil lære mer.", timeout=LIVE)
+    expect(lars_field).to_be_focused()
+    assert lars_field.evaluate("field => field.selectionStart") == 0
+
+    lars.keyboard.press("Tab")  # he leaves the field, having typed nothing
+    expect(lars_field).not_to_be_focused()
+    with anne.expect_response(text_saved(item)):
+        anne.keyboard.type(" Helst i vår.")
+    # The field he left keeps following her: nothing was saved from it, nothing is stale.
+    expect(lars_field).to_have_value("Jeg vil lære mer. Helst i vår.", timeout=LIVE)
+    lars_field.focus()
+    lars.keyboard.press("Tab")
+    with anne.expect_response(text_saved(item)):
+        anne.keyboard.type(" Takk.")
+    expect(lars_field).to_have_value("Jeg vil lære mer. Helst i vår. Takk.", timeout=LIVE)
+    assert stored(app, item).employee_note == "Jeg vil lære mer. Helst i vår. Takk."
+    for page in parties:
+        expect(page.locator("#agenda-error")).to_be_empty()
+        expect(page.locator(".merge")).to_have_count(0)
+
+
+def test_a_field_changed_and_left_goes_through_the_merge(app, parties):
+    """Lars types in the note while Anne's change is on its way; when he leaves it, both
+    their words are kept, on both screens."""
+    lars, anne = parties
+    item = item_ids(lars)[0]
+    lars_field, anne_field = (text_field(page, "employee_note", item) for page in parties)
+    anne_field.fill("Kurs i vår.")
+    expect(lars_field).to_have_value("Kurs i vår.", timeout=LIVE)
+
+    # Lars goes offline for a moment, so that Anne's next words come while he types.
+    lars.context.set_offline(True)
+    lars_field.focus()
+    lars_field.press("Home")
+    lars.keyboard.type("Lars: ")
+    anne_field.focus()
+    anne_field.press("End")
+    with anne.expect_response(text_saved(item)):
+        anne.keyboard.type(" Gjerne i Bergen.")
+    lars.context.set_offline(False)
+    with lars.expect_response(text_saved(item)):
+        lars.keyboard.press("Tab")
+    both = "Lars: Kurs i vår. Gjerne i Bergen."
+    expect(lars_field).to_have_value(both, timeout=LIVE)
+    anne_field.blur()
+    expect(anne_field).to_have_value(both, timeout=LIVE)
+    assert stored(app, item).employee_note == both
+    for page in parties:
+        expect(page.locator(".merge")).to_have_count(0)
+
+
+# 8. The keyboard alone, and the other party's changes in words --------------------------------
+
+
+def focused(page) -> str:
+    """What has the focus: its id, or the id of the item it is."""
+    return page.evaluate("document.activeElement && document.activeElement.id")
+
+
+def tab_to(page, element_id: str, most: int = 80):
+    """Press Tab until the element has the focus, as a person does."""
+    for _ in range(most):
+        if focused(page) == element_id:
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"#{element_id} never got the focus")
+
+
+def test_the_agenda_works_with_the_keyboard_alone(app, parties):
+    lars, anne = parties
+    first, second, third = item_ids(anne)
+    news = anne.locator("#agenda-news")
+    expect(news).to_be_empty()
+
+    # Anne adds an item: Tab to the field, type, Enter. The new item's text has the focus.
+    tab_to(anne, "new-item")
+    anne.keyboard.type("Arbeidstid i sommer")
+    anne.keyboard.press("Enter")
+    expect(items(anne)).to_have_count(PICKS + 1)
+    (added,) = set(item_ids(anne)) - {first, second, third}
+    expect(text_field(anne, "text", added)).to_be_focused()
+    expect(text_field(anne, "text", added)).to_have_value("Arbeidstid i sommer")
+
+    # She marks the second item discussed with Enter: the button keeps the focus.
+    button = item_form(anne, second, "discussed")
+    tab_to(anne, "new-item")  # from the end of the list, back up with Shift+Tab
+    for _ in range(80):
+        if button.evaluate("b => b === document.activeElement"):
+            break
+        anne.keyboard.press("Shift+Tab")
+    anne.keyboard.press("Enter")
+    expect(anne.locator(f"#item-{second}")).to_have_class(DISCUSSED)
+    expect(item_form(anne, second, "discussed")).to_be_focused()
+
+    # Lars writes a note in the third item, and adds one: Anne hears of both, in words.
+    text_field(lars, "leader_note", third).fill("Vi ser på det i mai.")
+    expect(news).to_contain_text("Lars", timeout=LIVE)
+    expect(news).to_contain_text("3")
+    text = news.inner_text()
+    lars.locator("form.add-item #new-item").fill("Kontorplass")
+    lars.locator("form.add-item button[type=submit]").click()
+    expect(items(anne)).to_have_count(PICKS + 2, timeout=LIVE)
+    expect(news).not_to_have_text(text, timeout=LIVE)
+    expect(news).to_contain_text("5")
+    # Nothing of that moved her focus.
+    expect(item_form(anne, second, "discussed")).to_be_focused()
+
+    # She removes her own item with the keyboard: the focus goes to the item after it.
+    tab_to(anne, f"text-{added}")
+    anne.keyboard.press("Shift+Tab")
+    expect(item_form(anne, added, "remove")).to_be_focused()
+    anne.keyboard.press("Enter")
+    expect(anne.locator(f"#item-{added}")).to_have_count(0)
+    expect(items(anne)).to_have_count(PICKS + 1)
+    after = item_ids(anne)[-1]
+    assert focused(anne) == f"item-{after}"
+    expect(anne.locator("#agenda-error")).to_be_empty()
+
+
+# 9. On a phone ---------------------------------------------------------------------------------
+
+
+def test_the_agenda_fits_a_phone(app, parties):
+    lars, anne = parties
+    first = item_ids(anne)[0]
+    lars.locator("form.add-item #new-item").fill("Et punkt med et svært langt ord: "
+                                                 "arbeidsmiljøutviklingsprosjektgruppemøte")
+    lars.locator("form.add-item button[type=submit]").click()
+    expect(items(anne)).to_have_count(PICKS + 1, timeout=LIVE)
+    added = item_ids(anne)[-1]
+
+    anne.set_viewport_size({"width": 390, "height": 844})
+    assert anne.evaluate("document.documentElement.scrollWidth") <= 390
+    # A question's text is text to read, wrapping; an added item's stays a field to write in.
+    question = anne.locator(f"#item-{first} .item-text")
+    expect(question).to_be_visible()
+    expect(anne.locator(f"#item-{first} textarea#text-{first}")).to_have_count(0)
+    assert question.evaluate("p => p.getBoundingClientRect().height") > 30  # on several lines
+    expect(text_field(anne, "text", added)).to_be_editable()
+    # The two notes stand one above the other.
+    employee = text_field(anne, "employee_note", first).bounding_box()
+    leader = text_field(anne, "leader_note", first).bounding_box()
+    assert leader["y"] > employee["y"] + employee["height"] - 1
+    assert abs(leader["x"] - employee["x"]) < 2
+
+    # On a wide screen they stand side by side.
+    anne.set_viewport_size({"width": 1280, "height": 900})
+    employee = text_field(anne, "employee_note", first).bounding_box()
+    leader = text_field(anne, "leader_note", first).bounding_box()
+    assert abs(leader["y"] - employee["y"]) < 2 and leader["x"] > employee["x"] + 100
+
+
+# 10. The meeting ends on the other screen --------------------------------------------------------
+
+
+def test_the_employee_sees_the_meeting_end_without_a_reload(app, parties, live_server, meeting):
+    lars, anne = parties
+    anne.evaluate("window.sameDocument = true")
+    ended = anne.locator("#agenda-ended")
+    expect(ended).to_be_empty()
+
+    lars.goto(f"{live_server}/agenda/{meeting}/end")
+    lars.locator("main form button[type=submit]").click()
+    expect(lars).to_have_url(f"{live_server}/agenda/{meeting}")
+
+    # Anne's open agenda says so, with the way to the minutes, and can no longer change.
+    expect(ended).to_contain_text("Lars", timeout=LIVE)
+    expect(ended.locator(f'a[href="/minutes/{meeting}"]')).to_be_visible()
+    expect(anne.locator("form.add-item")).to_have_count(0)
+    expect(anne.locator("#agenda-sync")).to_have_count(0)
+    expect(anne.locator("#agenda-items button")).to_have_count(0)
+    expect(text_field(anne, "employee_note", item_ids(anne)[0])).not_to_be_editable()
+    assert anne.evaluate("window.sameDocument") is True  # no reload
+    ended.locator("a").click()
+    expect(anne).to_have_url(re.compile(rf"/minutes/{meeting}$"))
+
+
+# 11. Asking first, and double clicks ----------------------------------------------------------
+
+
+def test_starting_before_the_day_asks_first(app, contexts, live_server, meeting):
+    lars = contexts()
+    log_in(lars, live_server, EMAILS["lars"])
+    url = f"{live_server}/agenda/{meeting}"
+    lars.goto(url)
+    step = lars.locator("#start-step")
+    confirm = step.locator('form[action$="/start"] button[type=submit]')
+    expect(confirm).to_be_hidden()
+
+    # Asked, he says not now: nothing starts.
+    step.locator("summary").click()
+    expect(confirm).to_be_visible()
+    step.locator("a.confirm-back").click()
+    expect(lars.locator("#agenda")).to_have_count(0)
+    expect(confirm).to_be_hidden()
+    assert stored_state(app, meeting) != "in_progress"
+
+    # Asked again, he says yes, twice in a hurry: it starts, once.
+    step.locator("summary").click()
+    confirm.dblclick()
+    expect(lars).to_have_url(url)
+    expect(items(lars)).to_have_count(PICKS)
+    expect(lars.locator(".flash-error")).to_have_count(0)
+    assert stored_state(app, meeting) == "in_progress"
+
+
+def test_cancelling_asks_first(app, contexts, live_server, meeting):
+    lars = contexts()
+    log_in(lars, live_server, EMAILS["lars"])
+    lars.goto(f"{live_server}/conversations/{meeting}")
+    step = lars.locator("#cancel-step")
+    confirm = step.locator('form[action$="/cancel"] button[type=submit]')
+    step.locator("summary").click()
+    expect(confirm).to_be_visible()
+    step.locator("a.confirm-back").click()
+    expect(confirm).to_be_hidden()
+    assert stored_state(app, meeting) != "cancelled"
+
+    step.locator("summary").click()
+    confirm.click()
+    expect(lars.locator(".state-cancelled")).to_be_visible()
+    assert stored_state(app, meeting) == "cancelled"
+
+
+def test_double_clicks_on_the_agenda_do_one_thing_once(app, parties, live_server, meeting):
+    lars, anne = parties
+    anne.locator("form.add-item #new-item").fill("Ett punkt")
+    anne.locator("form.add-item button[type=submit]").dblclick()
+    expect(items(anne)).to_have_count(PICKS + 1)
+    anne.wait_for_timeout(500)
+    expect(items(anne)).to_have_count(PICKS + 1)
+    expect(anne.locator("#agenda-error")).to_be_empty()
+    expect(items(lars)).to_have_count(PICKS + 1, timeout=LIVE)
+
+    # Marking discussed twice in a hurry marks it, and does not take it back.
+    second = item_ids(anne)[1]
+    item_form(anne, second, "discussed").dblclick()
+    expect(anne.locator(f"#item-{second}")).to_have_class(DISCUSSED)
+    anne.wait_for_timeout(500)
+    expect(anne.locator(f"#item-{second}")).to_have_class(DISCUSSED)
+    assert stored(app, second).discussed
+
+    # Ending it twice in a hurry ends it once: one email, no error.
+    mails = outbox_count(app, EMAILS["anne"])
+    lars.goto(f"{live_server}/agenda/{meeting}/end")
+    lars.locator("main form button[type=submit]").dblclick()
+    expect(lars).to_have_url(f"{live_server}/agenda/{meeting}")
+    expect(lars.locator(".flash-error")).to_have_count(0)
+    expect(lars.locator(".flash-success")).to_have_count(1)
+    assert stored_state(app, meeting) == "held"
+    assert outbox_count(app, EMAILS["anne"]) == mails + 1
+
+
+def stored_state(app, conversation_id) -> str:
+    with app.app_context():
+        return db.session.get(Conversation, conversation_id).state
