@@ -6,6 +6,7 @@ Pages are checked by ids, classes, form actions and the people's own text, and a
 database; never by translated text.
 """
 
+import html
 import io
 import re
 from datetime import date, timedelta
@@ -19,7 +20,7 @@ from medsamtale.models import Action, Minutes, MinutesVersion, Organisation
 from medsamtale.timeutil import oslo_today
 
 from .fixtures.app import EMAILS, OUTSIDERS
-from .helpers import HX, assert_template, has_field_error, text_of
+from .helpers import HX, has_field_error, text_of
 
 NEW_TEXT = "Anne tar kurs i prosjektledelse i vår."
 
@@ -104,7 +105,9 @@ def test_from_meeting_ended_to_minutes_approved_with_each_email(app, as_, held, 
                for _id, _heading, body in drafted)
     page = as_("anne").get(f"/minutes/{held}").get_data(as_text=True)
     assert 'id="points"' in page and "Vil lære mer om prosjektledelse" in page
-    assert "&lt;ul&gt;&lt;li&gt;" in page and "<ul><li>" not in page  # the help shows tags
+    # No tags to type: a toolbar for bold, italic and lists, and the Markdown marks.
+    assert 'class="format-bar"' in page and 'data-format="bold"' in page
+    assert "<code>**" in page and "&lt;b&gt;" not in page
 
     # The leader cannot read the draft.
     leader_page = as_("lars").get(f"/minutes/{held}").get_data(as_text=True)
@@ -147,9 +150,15 @@ def test_the_draft_saves_as_the_employee_types_and_answers_with_the_saved_block(
                                 data={"heading": "Ny overskrift", "body": "Første linje\nAndre"},
                                 headers=HX)
     assert response.status_code == 200
-    assert 'class="saved"' in response.get_data(as_text=True)
-    assert_template(rendered, "_saved.html")
-    assert points(app, held)[0] == (point_id, "Ny overskrift", "Første linje\nAndre")
+    answer = response.get_data(as_text=True)
+    assert 'class="saved"' in answer
+    # With the status comes the preview of the text as the minutes will show it.
+    assert (rendered.templates, rendered.blocks) == (
+        ["_saved.html"], [("minutes/minutes.html", "preview")])
+    assert (f'<hx-partial hx-target="#preview-{point_id}" hx-swap="outerHTML">'
+            f'<div class="user-text preview" id="preview-{point_id}" hx-ignore>'
+            "<p>Første linje<br>\nAndre</p></div></hx-partial>") in answer
+    assert points(app, held)[0] == (point_id, "Ny overskrift", "<p>Første linje<br>\nAndre</p>")
 
     response = as_("anne").post(f"/minutes/{held}/points", headers=HX)
     assert response.status_code == 200 and 'id="points"' in response.get_data(as_text=True)
@@ -194,14 +203,16 @@ def test_send_back_and_resubmit_keeps_every_version_and_shows_what_changed(
     assert (first["number"], second["number"]) == (1, 2)
     assert first["decision"] == "returned"
     assert first["comment"] == "Skriv inn fristen vi ble enige om."
-    assert first["content"]["points"][0]["body"] == "Første utkast om kurs."
-    assert second["content"]["points"][0]["body"] == "Andre utkast, med frist i mars."
+    assert first["content"]["points"][0]["body"] == "<p>Første utkast om kurs.</p>"
+    assert second["content"]["points"][0]["body"] == "<p>Andre utkast, med frist i mars.</p>"
     assert second["decision"] is None
 
     page = as_("lars").get(f"/minutes/{held}").get_data(as_text=True)
     changes = page[page.index('class="changes"'):page.index('id="minutes-document"')]
-    assert re.search(r'class="added"><ins>.*Andre utkast, med frist i mars\.', changes)
-    assert re.search(r'class="removed"><del>.*Første utkast om kurs\.', changes)
+    hidden = r'<span class="visually-hidden">[^<]+</span>'
+    assert re.search(rf"<del>{hidden}Første utkast om kurs\.</del>", changes)
+    assert re.search(rf"<ins>{hidden}Andre utkast, med frist i mars\.</ins>", changes)
+    assert changes.count('class="change-point change-changed"') == 1  # the other is the same
 
     # Approving the old version is refused: the leader must read the new one.
     as_("lars").post(f"/minutes/{held}/approve", data={"number": 1})
@@ -238,8 +249,10 @@ def test_reopen_on_request_starts_a_new_version_and_keeps_the_approved_one(
                      data={"heading": "Utvikling", "body": "Rettet frist."}, headers=HX)
     submit(as_, held)
     first, second = versions(app, held)
-    assert first["decision"] == "approved" and first["content"]["points"][0]["body"] == NEW_TEXT
-    assert second["number"] == 2 and second["content"]["points"][0]["body"] == "Rettet frist."
+    assert first["decision"] == "approved"
+    assert first["content"]["points"][0]["body"] == f"<p>{NEW_TEXT}</p>"
+    assert second["number"] == 2
+    assert second["content"]["points"][0]["body"] == "<p>Rettet frist.</p>"
 
 
 # Bad input ----------------------------------------------------------------------------------------
@@ -344,7 +357,7 @@ def test_approved_minutes_are_locked_and_a_refused_edit_loses_nothing(app, as_, 
     ):
         assert as_("anne").post(url, data=data, headers=HX).status_code == 409
     assert points(app, held) == before
-    assert versions(app, held)[0]["content"]["points"][0]["body"] == NEW_TEXT
+    assert versions(app, held)[0]["content"]["points"][0]["body"] == f"<p>{NEW_TEXT}</p>"
     # The employee sees the approved document, not an editor.
     page = as_("anne").get(f"/minutes/{held}").get_data(as_text=True)
     assert 'id="points"' not in page and 'id="minutes-document"' in page
@@ -405,36 +418,86 @@ def test_the_archive_holds_approved_minutes_for_the_employee_and_the_leader_at_t
 
 
 PAYLOAD = (
-    '<p>Trygt <b>fett</b></p><script>alert("x")</script>'
-    '<img src=x onerror="alert(1)"><div hx-get="/logout" hx-trigger="load">last</div>'
-    '<a href="javascript:alert(2)" hx-post="/minutes">lenke</a><b onclick="alert(3)">klikk</b>'
+    'Trygt **fett** og *kursiv*\n\n- et punkt\n- <b onclick="alert(3)">klikk</b>\n\n'
+    '<script>alert("x")</script><img src=x onerror="alert(1)">'
+    '<div hx-get="/logout" hx-trigger="load">last</div>'
+    '<a href="javascript:alert(2)" hx-post="/minutes">lenke</a> [lenke](javascript:alert(4))'
 )
+
+
+def tags_in(markup: str) -> list[tuple[str, str]]:
+    """Every tag in `markup`: its name and what follows the name (its attributes)."""
+    return re.findall(r"<\s*/?\s*([a-zA-Z][\w-]*)([^>]*)>", markup)
 
 
 def test_script_and_htmx_in_the_minutes_are_stored_sanitised_and_stay_inert(
     app, as_, held
 ):
+    """The minutes take Markdown: what it formats is stored as the few tags the minutes
+    allow, without attributes; tags typed into the text are kept as text, shown as typed,
+    and never act."""
+    from medsamtale.text import ALLOWED_TAGS
+
     point_id = write(as_, held, app, body=PAYLOAD)
     stored = points(app, held)[0][2]
-    for bad in ("<script", "onerror", "hx-", "javascript:", "onclick", "<img", "<a", "<div"):
-        assert bad not in stored, bad
-    assert "<b>fett</b>" in stored and "klikk" in stored and "last" in stored
+    assert {name for name, _attributes in tags_in(stored)} <= ALLOWED_TAGS
+    assert all(attributes.strip() == "" for _name, attributes in tags_in(stored)), stored
+    assert "<strong>fett</strong>" in stored and "<em>kursiv</em>" in stored
+    assert "<ul>\n<li>et punkt</li>" in stored
+    assert "&lt;script&gt;" in stored and "&lt;b onclick" in stored  # text, as typed
     submit(as_, held)
     for who, url in (("lars", f"/minutes/{held}"), ("anne", f"/minutes/{held}/versions/1"),
                      ("anne", f"/minutes/{held}/versions/1/print")):
         page = as_(who).get(url).get_data(as_text=True)
-        document = page[page.index('id="minutes-document"'):]
-        for bad in ('alert("x")', "onerror", 'hx-get="/logout"', "javascript:", "onclick"):
+        start = page.index('id="minutes-document"')
+        document = page[start:page.index("</article>", start)]
+        user_text = re.search(r'<div class="user-text" hx-ignore>(.*?)</div>', document,
+                              re.S).group(1)
+        assert {name for name, _attributes in tags_in(user_text)} <= ALLOWED_TAGS, url
+        assert all(attributes.strip() == "" for _name, attributes in tags_in(user_text)), url
+        for bad in ("<script", "<img", "<a ", "<div hx-get"):
             assert bad not in document, (url, bad)
         # User text sits inside hx-ignore, so htmx would not act on it even if it got there.
-        assert re.search(r'<div class="user-text" hx-ignore>\s*<p>Trygt <b>fett</b>', document)
-    # In the editor, the text is shown as text in a textarea, never as markup.
+        assert "<p>Trygt <strong>fett</strong> og <em>kursiv</em></p>" in user_text, url
+        assert "&lt;script&gt;alert(" in user_text, url  # shown as the words typed
+    # In the editor, the text is Markdown in a textarea, as typed, never markup.
     editor = as_("lars").post(f"/minutes/{held}/send-back",
                               data={"number": 1, "comment": "Se over"})
     page = as_("anne").get(f"/minutes/{held}").get_data(as_text=True)
     textarea = re.search(rf'<textarea id="body-{point_id}"[^>]*>(.*?)</textarea>', page, re.S)
-    assert "&lt;b&gt;fett&lt;/b&gt;" in textarea.group(1) and "<b>" not in textarea.group(1)
+    assert "Trygt **fett** og *kursiv*" in textarea.group(1)
+    assert "&lt;script&gt;" in textarea.group(1) and "<b" not in textarea.group(1)
     assert editor.status_code == 302
+
+
+def test_minutes_written_before_the_markdown_editor_still_show_and_edit(app, as_, held):
+    """Minutes stored as HTML (typed tags) or plain text before the editor took Markdown
+    show as they did, and come into the editor as Markdown that keeps their formatting."""
+    from medsamtale.models import MinutesPoint
+
+    with app.app_context():
+        first, second = db.session.scalars(
+            select(MinutesPoint).join(Minutes).where(Minutes.conversation_id == held)
+            .order_by(MinutesPoint.position)).all()
+        first.body = "<p>Trygt <b>fett</b></p><ul><li>en</li><li>to</li></ul>"
+        second.body = "Første linje\nAndre linje med 2 * 3"
+        db.session.commit()
+        ids = first.id, second.id
+    page = as_("anne").get(f"/minutes/{held}").get_data(as_text=True)
+    editors = [re.search(rf'<textarea id="body-{i}"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+               for i in ids]
+    assert editors[0].strip() == "Trygt **fett**\n\n- en\n- to"
+    assert editors[1].strip() == "Første linje\nAndre linje med 2 \\* 3"
+    assert f'id="preview-{ids[0]}" hx-ignore><p>Trygt <b>fett</b></p><ul><li>en</li>' in page
+    assert f'id="preview-{ids[1]}" hx-ignore>Første linje<br>\nAndre linje med 2 * 3' in page
+    # Saved again from the editor, the text means what it meant.
+    for point_id, markdown in zip(ids, editors, strict=True):
+        as_("anne").post(f"/minutes/{held}/points/{point_id}",
+                         data={"heading": "x", "body": html.unescape(markdown)}, headers=HX)
+    assert [body for _id, _heading, body in points(app, held)] == [
+        "<p>Trygt <strong>fett</strong></p>\n<ul>\n<li>en</li>\n<li>to</li>\n</ul>",
+        "<p>Første linje<br>\nAndre linje med 2 * 3</p>",
+    ]
 
 
 # Print and PDF ----------------------------------------------------------------------------------
@@ -530,6 +593,108 @@ def test_the_minutes_say_when_the_meeting_was_held_not_when_it_was_planned(app, 
     response = anne.get(f"/minutes/{held}/versions/1/pdf")
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(
         io.BytesIO(response.data)).pages).split())
-    assert f"Holdt: {held_text}" in text and planned_text not in text
+    assert f"Gjennomført: {held_text}" in text and planned_text not in text
     assert f"medarbeidersamtale-{started:%Y-%m-%d}-v1.pdf" in response.headers[
         "Content-Disposition"]
+
+
+# Issue 13: Markdown, the change view, the approval page -----------------------------------------
+
+FORMATTED = "Vi ble enige om **tre ting**:\n\n- kurs i *prosjektledelse*\n- en mentor"
+
+
+def test_bold_and_a_list_written_in_markdown_show_on_the_page_in_print_and_in_the_pdf(
+    app, as_, held
+):
+    write(as_, held, app, body=FORMATTED)
+    submit(as_, held)
+    for path in (f"/minutes/{held}", f"/minutes/{held}/versions/1/print"):
+        page = as_("lars").get(path).get_data(as_text=True)
+        assert "Vi ble enige om <strong>tre ting</strong>:" in page, path
+        assert "<ul>\n<li>kurs i <em>prosjektledelse</em></li>\n<li>en mentor</li>" in page
+        assert "**" not in page.split('id="minutes-document"')[1], path
+    response = as_("lars").get(f"/minutes/{held}/versions/1/pdf")
+    reader = PdfReader(io.BytesIO(response.data))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Vi ble enige om tre ting:" in text and "**" not in text
+    assert re.search(r"\W\s?kurs i prosjektledelse", text) and "en mentor" in text
+    # The bold words are set in a bold font.
+    fonts = set()
+    for page in reader.pages:
+        page.extract_text(visitor_text=lambda t, _cm, _tm, font, _size: fonts.add(
+            (t.strip(), (font or {}).get("/BaseFont"))) if "tre ting" in t else None)
+    assert any("Bold" in str(font) for _text, font in fonts), fonts
+
+
+def resubmitted(app, as_, held, first, second, deadline_days=(60, 60)):
+    """Anne submits `first`, Lars sends it back, Anne submits `second` (and changes the
+    action's deadline if the days differ)."""
+    point_id = write(as_, held, app, body=first)
+    submit(as_, held)
+    as_("lars").post(f"/minutes/{held}/send-back", data={"number": 1, "comment": "Se over"})
+    as_("anne").post(f"/minutes/{held}/points/{point_id}",
+                     data={"heading": "Utvikling", "body": second}, headers=HX)
+    if deadline_days[0] != deadline_days[1]:
+        with app.app_context():
+            action = db.session.scalar(select(Action).where(Action.conversation_id == held))
+            action.deadline = oslo_today() + timedelta(days=deadline_days[1])
+            db.session.commit()
+    submit(as_, held)
+
+
+def test_the_change_view_marks_changed_words_and_dates_in_norwegian(app, as_, held):
+    from babel.dates import format_date
+
+    resubmitted(app, as_, held, "Anne tar kurset i vår, og Lars betaler.",
+                "Anne tar kurset innen juni, og Lars betaler.", deadline_days=(60, 90))
+    page = as_("lars").get(f"/minutes/{held}").get_data(as_text=True)
+    changes = page[page.index('class="changes"'):page.index('id="minutes-document"')]
+    hidden = r'<span class="visually-hidden">[^<]+</span>'
+    # Only the changed words are marked; the rest reads as it stands.
+    assert re.search(rf"Anne tar kurset <del>{hidden}i vår,</del> <ins>{hidden}innen juni,</ins>"
+                     r" og Lars betaler\.", changes), changes
+    assert "font-family" not in changes and 'class="diff"' not in changes
+    # The action's new deadline, old and new, as Norwegian dates.
+    old, new = (format_date(oslo_today() + timedelta(days=d), "long", locale="nb")
+                for d in (60, 90))
+    assert re.search(rf"<del>{hidden}{old}</del>\s*<ins>{hidden}{new}</ins>", changes), changes
+    assert 'class="change-action change-changed"' in changes
+
+
+def test_the_change_view_is_shown_only_while_the_leader_has_something_to_decide(
+    app, as_, held
+):
+    resubmitted(app, as_, held, "Første utkast.", "Andre utkast.")
+    assert 'class="changes"' in as_("lars").get(f"/minutes/{held}").get_data(as_text=True)
+    assert 'class="changes"' not in as_("anne").get(f"/minutes/{held}").get_data(as_text=True)
+    # Sent back again: the employee revises, there is nothing for the leader to decide.
+    as_("lars").post(f"/minutes/{held}/send-back", data={"number": 2, "comment": "Igjen"})
+    assert minutes(app, held).state == "returned"
+    assert 'class="changes"' not in as_("lars").get(f"/minutes/{held}").get_data(as_text=True)
+    submit(as_, held)
+    as_("lars").post(f"/minutes/{held}/approve", data={"number": 3})
+    assert minutes(app, held).state == "approved"
+    assert 'class="changes"' not in as_("lars").get(f"/minutes/{held}").get_data(as_text=True)
+
+
+def test_the_comment_goes_with_sending_back_and_approving_needs_none(app, as_, held):
+    write(as_, held, app)
+    submit(as_, held)
+    page = as_("lars").get(f"/minutes/{held}").get_data(as_text=True)
+    approve = re.search(r'<section class="decision-choice approve".*?</section>', page, re.S)
+    send_back = re.search(r'<section class="decision-choice send-back".*?</section>', page, re.S)
+    assert f'action="/minutes/{held}/approve"' in approve.group()
+    assert "<textarea" not in approve.group() and "send-back" not in approve.group()
+    assert f'action="/minutes/{held}/send-back"' in send_back.group()
+    assert re.search(r'<textarea[^>]*name="comment"', send_back.group())
+    # Approving with a comment typed (or not) approves, and keeps no comment.
+    as_("lars").post(f"/minutes/{held}/approve", data={"number": 1, "comment": "ignored"})
+    [version] = versions(app, held)
+    assert (version["decision"], version["comment"]) == ("approved", "")
+
+
+def test_the_responsible_persons_name_sits_with_the_someone_else_choice(app, as_, held):
+    page = as_("anne").get(f"/minutes/{held}").get_data(as_text=True)
+    fieldset = re.search(r'<form[^>]*action="/minutes/\d+/actions".*?</fieldset>', page, re.S)
+    assert re.search(r'<div class="responsible-name">\s*<div class="field">\s*'
+                     r'<label for="new-responsible_name"', fieldset.group())

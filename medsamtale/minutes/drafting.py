@@ -40,7 +40,7 @@ def open_minutes(conversation: Conversation, discussed: list[AgendaItem],
             notes = render_template("minutes/_draft_point.txt", item=item,
                                     conversation=conversation)
             minutes.points.append(
-                MinutesPoint(position=position, heading=item.text, body=text.clean(notes))
+                MinutesPoint(position=position, heading=item.text, body=text.from_plain(notes))
             )
     db.session.add(minutes)
     if notify:

@@ -31,10 +31,12 @@ def plain(value):
 
 
 class PointForm(FlaskForm):
-    """One main point: a heading (plain text) and its text (sanitised HTML)."""
+    """One main point: a heading (plain text) and its text, written in Markdown and kept as
+    sanitised HTML."""
 
     heading = StringField(_l("Heading"), filters=[plain], validators=[at_most(HEADING_MAX)])
-    body = TextAreaField(_l("Text"), filters=[text.clean], validators=[at_most(BODY_MAX)])
+    body = TextAreaField(_l("Text"), filters=[text.from_markdown],
+                         validators=[at_most(BODY_MAX)])
 
 
 class ActionForm(FlaskForm):
@@ -93,4 +95,14 @@ class CommentForm(FlaskForm):
         _l("Comment"),
         filters=[strip],
         validators=[DataRequired(_l("Write a comment.")), at_most(COMMENT_MAX)],
+    )
+
+
+class SendBackForm(CommentForm):
+    """The leader's comment when sending the minutes back: what should be changed."""
+
+    comment = TextAreaField(
+        _l("What should be changed?"),
+        filters=[strip],
+        validators=[DataRequired(_l("Say what should be changed.")), at_most(COMMENT_MAX)],
     )

@@ -76,8 +76,8 @@ def minutes_pdf(conversation, version) -> bytes:
     line(_("Employee: %(name)s, submitted %(when)s", name=version.submitted_by_name,
            when=dates.moment(version.submitted_at, "short")))
     if version.decision == APPROVED:
-        line(_("Employer: %(name)s, approved %(when)s", name=version.decided_by_name,
+        line(_("Leader: %(name)s, approved %(when)s", name=version.decided_by_name,
                when=dates.moment(version.decided_at, "short")))
     else:
-        line(_("Employer: not approved"))
+        line(_("Leader: not approved"))
     return bytes(pdf.output())

@@ -11,18 +11,20 @@ from functools import partial
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
 
 from .. import flow
 from ..access import EMPLOYEE, LEADER, PARTY, held_conversation_for, is_employee
 from ..change import make_change, saved_status
 from ..extensions import db
 from ..htmx import render
-from ..models import User
+from ..models import MinutesPoint, User
+from ..models.minutes import SUBMITTED
 from ..timeutil import to_oslo
 from . import approval, drafting, pdf
 from .archive import archive_for
 from .differences import differences
-from .forms import ActionForm, CommentForm, PointForm
+from .forms import ActionForm, CommentForm, PointForm, SendBackForm
 
 bp = Blueprint("minutes", __name__, url_prefix="/minutes")
 
@@ -40,7 +42,8 @@ def show(conversation_id: int):
 
 def _page(conversation, minutes, block=None, *, posted=None, comment_form=None):
     """The minutes page, or one block of it. `posted` is (action id or NEW, form) for an
-    action form sent with errors, shown again with what was typed."""
+    action form sent with errors, shown again with what was typed. What changed since the
+    previous version is shown to the leader only while there is something to decide."""
     employee = is_employee(conversation)
     editing = employee and minutes.is_editable
     context = {}
@@ -55,17 +58,18 @@ def _page(conversation, minutes, block=None, *, posted=None, comment_form=None):
     elif minutes.first_approved_at:
         context.update(followed_up=drafting.actions_of(conversation, with_updates=True))
     version, previous = minutes.latest_version, minutes.previous_version
+    deciding = not employee and minutes.state == SUBMITTED and previous is not None
     return render(
         "minutes/minutes.html",
         block,
         conversation=conversation,
         minutes=minutes,
         version=version,
-        changes=differences(previous.content, version.content)
-        if previous and not employee else None,
+        previous=previous,
+        changes=differences(previous.content, version.content) if deciding else None,
         editing=editing,
         is_employee=employee,
-        comment_form=comment_form or CommentForm(formdata=None),
+        comment_form=comment_form or (CommentForm if employee else SendBackForm)(formdata=None),
         **context,
     )
 
@@ -77,10 +81,11 @@ def _back(conversation_id: int, anchor: str | None = None) -> str:
 # The employee's draft ----------------------------------------------------------------------------
 
 
-def _draft_change(conversation_id: int, change, *args, block: str, anchor: str, form=None):
-    """One change of the draft; htmx gets `block` of the page ("saved": the status of an
-    autosave), a plain post is sent back to the page at `anchor`. A draft that cannot
-    change says why, rather than what is wrong with the form."""
+def _draft_change(conversation_id: int, change, *args, block, anchor: str, form=None):
+    """One change of the draft; htmx gets `block` of the page (or, a function, the answer
+    it makes: the status of an autosave), a plain post is sent back to the page at
+    `anchor`. A draft that cannot change says why, rather than what is wrong with the
+    form."""
     conversation = held_conversation_for(EMPLOYEE, conversation_id, lock=True)
     minutes = drafting.minutes_of(conversation)
     posted = None
@@ -94,18 +99,35 @@ def _draft_change(conversation_id: int, change, *args, block: str, anchor: str, 
     return make_change(
         change, minutes, *args, form=form if minutes.is_editable else None,
         back=_back(conversation_id, anchor), page=page,
-        block=saved_status(form) if block == "saved" else partial(page, block=block),
-        error_target=None if block == "saved" else ERROR_TARGET,
+        block=block if callable(block) else partial(page, block=block),
+        error_target=None if callable(block) else ERROR_TARGET,
     )
+
+
+def _point_saved(form: PointForm, point_id: int):
+    """The answer to a point's autosave: its status, and once saved the preview of its text
+    as the minutes will show it."""
+    status = saved_status(form)
+
+    def answer(outcome):
+        if outcome.refused is not None or form.errors:
+            return status(outcome)
+        preview = render_block("minutes/minutes.html", "preview",
+                               point=db.session.get(MinutesPoint, point_id))
+        return (f"{status(outcome)}<hx-partial hx-target=\"#preview-{point_id}\" "
+                f"hx-swap=\"outerHTML\">{preview}</hx-partial>")
+
+    return answer
 
 
 @bp.route("/<id:conversation_id>/points/<id:point_id>", methods=["POST"])
 def save_point(conversation_id: int, point_id: int):
-    """Save a point as the employee types (autosave)."""
+    """Save a point as the employee types (autosave); the text is Markdown."""
     form = PointForm()
     return _draft_change(conversation_id, drafting.save_point, point_id,
-                         form.heading.data or "", form.body.data or "", block="saved",
-                         anchor=f"point-{point_id}", form=form)
+                         form.heading.data or "", form.body.data or "",
+                         block=_point_saved(form, point_id), anchor=f"point-{point_id}",
+                         form=form)
 
 
 @bp.route("/<id:conversation_id>/points", methods=["POST"])
@@ -151,17 +173,18 @@ def no_actions(conversation_id: int):
 
 
 # The steps of the approval: who takes each, what it does, whether it carries the number
-# of the version decided on and a comment, and what it says then (%(name)s: the other).
+# of the version decided on, the form of its comment (None: no comment), and what it says
+# then (%(name)s: the other).
 DECISIONS = {
-    "submit": (EMPLOYEE, approval.submit, False, False,
+    "submit": (EMPLOYEE, approval.submit, False, None,
                _l("The minutes have been sent to %(name)s for approval.")),
-    "ask-reopen": (EMPLOYEE, approval.request_reopen, False, True,
+    "ask-reopen": (EMPLOYEE, approval.request_reopen, False, CommentForm,
                    _l("%(name)s has been asked to reopen the minutes.")),
-    "approve": (LEADER, approval.approve, True, False,
+    "approve": (LEADER, approval.approve, True, None,
                 _l("The minutes are approved. %(name)s has been told.")),
-    "send-back": (LEADER, approval.send_back, True, True,
+    "send-back": (LEADER, approval.send_back, True, SendBackForm,
                   _l("The minutes have been sent back to %(name)s.")),
-    "reopen": (LEADER, approval.reopen, False, False,
+    "reopen": (LEADER, approval.reopen, False, None,
                _l("The minutes are open again. %(name)s has been told.")),
 }
 
@@ -172,10 +195,10 @@ def decide(conversation_id: int, step: str):
     """The employee submits the draft or asks to reopen approved minutes; the leader
     approves the version they read, sends it back with a comment, or reopens the minutes.
     A comment that is missing brings the page back with the error, and what was typed."""
-    role, change, numbered, commented, done = DECISIONS[step]
+    role, change, numbered, comment_form, done = DECISIONS[step]
     conversation = held_conversation_for(role, conversation_id, lock=True)
     minutes = drafting.minutes_of(conversation)
-    form = CommentForm() if commented else None
+    form = comment_form() if comment_form else None
     args = [request.form.get("number", type=int)] if numbered else []
     if form is not None:
         args.append(form.comment.data)
@@ -215,6 +238,7 @@ def version(conversation_id: int, number: int):
         conversation=conversation,
         minutes=minutes,
         version=version,
+        previous=previous,
         changes=differences(previous.content, version.content) if previous else None,
     )
 

@@ -122,7 +122,7 @@ def test_minutes_written_sent_back_revised_and_approved(
 
     # She rewrites the first point; it is saved while she types.
     write_point(anne, point, FIRST_TEXT)
-    assert stored_body(app, point) == FIRST_TEXT
+    assert stored_body(app, point) == f"<p>{FIRST_TEXT}</p>"
 
     # She adds an action with a deadline two months ahead.
     expect(action_items(anne)).to_have_count(0)
@@ -225,7 +225,7 @@ def test_minutes_written_sent_back_revised_and_approved(
     expect(anne.locator(f"#body-{point}")).to_have_value(FIRST_TEXT)
     expect(action_items(anne)).to_have_count(1)
     write_point(anne, point, SECOND_TEXT)
-    assert stored_body(app, point) == SECOND_TEXT
+    assert stored_body(app, point) == f"<p>{SECOND_TEXT}</p>"
     submit_button(anne, "submit").click()
     expect(anne).to_have_url(url)
     expect(state(anne, "submitted")).to_have_count(1)
@@ -238,13 +238,13 @@ def test_minutes_written_sent_back_revised_and_approved(
     expect(state(lars, "submitted")).to_have_count(1)
     changes = lars.locator("section.changes")
     expect(changes).to_be_visible()
-    expect(changes.locator("li.added ins").filter(has_text=SECOND_TEXT)).to_have_count(1)
-    expect(changes.locator("li.removed del").filter(has_text=FIRST_TEXT)).to_have_count(1)
-    # Only the rewritten point changed: the old text is not added, the new not removed.
-    expect(changes.locator("li.added").filter(has_text=FIRST_TEXT)).to_have_count(0)
-    expect(changes.locator("li.removed").filter(has_text=SECOND_TEXT)).to_have_count(0)
-    expect(changes.locator("li.added")).to_have_count(1)
-    expect(changes.locator("li.removed")).to_have_count(1)
+    # Only the rewritten point changed, and in it only the words that changed are marked.
+    expect(changes.locator(".change-point")).to_have_count(1)
+    expect(changes.locator(".change-point del")).to_have_text(
+        [re.compile(r"i vår;$"), re.compile(r"tid og budsjett\.$")])
+    expect(changes.locator(".change-point ins")).to_have_text(
+        [re.compile(r"innen 1\. juni;$"), re.compile(r"to dager\.$")])
+    expect(changes.locator(".change-text")).to_contain_text("Anne tar kurset i prosjektledelse")
     expect(lars.locator("#minutes-document .user-text").first).to_have_text(SECOND_TEXT)
     submit_button(lars, "approve").click()
     expect(lars).to_have_url(url)
@@ -281,8 +281,8 @@ def test_minutes_written_sent_back_revised_and_approved(
         assert minutes.state == APPROVED
         assert [v.decision for v in minutes.versions] == [RETURNED, APPROVED]
         assert minutes.versions[0].comment == COMMENT
-        assert minutes.versions[0].content["points"][0]["body"] == FIRST_TEXT
-        assert minutes.versions[1].content["points"][0]["body"] == SECOND_TEXT
+        assert minutes.versions[0].content["points"][0]["body"] == f"<p>{FIRST_TEXT}</p>"
+        assert minutes.versions[1].content["points"][0]["body"] == f"<p>{SECOND_TEXT}</p>"
 
     # One email per step, each to the party whose turn it is, each its own subject.
     assert new_mail(deliver, mailbox) == []
@@ -294,3 +294,234 @@ def test_minutes_written_sent_back_revised_and_approved(
     assert subjects["resubmitted"] not in {
         subjects["requested"], subjects["returned"], subjects["approved"]
     }, subjects
+
+
+# Issue 13: the toolbar, the responsible person, double clicks, a phone --------------------------
+
+
+def no_actions_agreed(app, conversation_id: int) -> None:
+    with app.app_context():
+        minutes = db.session.scalar(
+            sa.select(Minutes).where(Minutes.conversation_id == conversation_id))
+        minutes.no_actions = True
+        db.session.commit()
+
+
+def slow(page, latency_ms: int = 400) -> None:
+    """The page's connection as a slow phone's: every answer takes `latency_ms` longer."""
+    session = page.context.new_cdp_session(page)
+    session.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": latency_ms, "downloadThroughput": -1,
+        "uploadThroughput": -1,
+    })
+
+
+def select_text(field, start: int, end: int) -> None:
+    field.focus()
+    field.evaluate("(el, [start, end]) => el.setSelectionRange(start, end)", [start, end])
+
+
+def test_bold_and_a_list_from_the_toolbar_show_in_the_minutes_and_the_print_view(
+    app, contexts, live_server, held
+):
+    url = f"{live_server}/minutes/{held}"
+    anne = contexts()
+    log_in(anne, live_server, EMAILS["anne"])
+    anne.goto(url)
+    point = ids_of(points(anne), "point-")[0]
+    field = anne.locator(f"#body-{point}")
+    toolbar = anne.locator(f'[data-format-for="body-{point}"]')
+    expect(toolbar).to_be_visible()
+    field.fill("Viktig avtale\nkurs i vår\nmentor")
+    # "Viktig" made bold, the two last lines a bulleted list, with the toolbar's buttons.
+    select_text(field, 0, len("Viktig"))
+    toolbar.locator('[data-format="bold"]').click()
+    start = len("**Viktig** avtale\n") + 2  # from within the second line to the last
+    select_text(field, start, len("**Viktig** avtale\nkurs i vår\nmen"))
+    with anne.expect_response(posted(f"/points/{point}"), timeout=SAVE) as saved:
+        toolbar.locator('[data-format="list"]').click()
+    assert saved.value.status == 200
+    expect(field).to_have_value("**Viktig** avtale\n- kurs i vår\n- mentor")
+    expect(anne.locator(f"#point-status-{point} .saved")).to_have_count(1)
+    # The preview shows it as the minutes will, without a reload.
+    anne.locator(f"#point-{point} .preview-box summary").click()
+    preview = anne.locator(f"#preview-{point}")
+    expect(preview.locator("strong")).to_have_text("Viktig")
+    expect(preview.locator("li")).to_have_text(["kurs i vår", "mentor"])
+    assert "**" not in stored_body(app, point)
+    no_actions_agreed(app, held)
+    anne.reload()
+    submit_button(anne, "submit").click()
+    expect(state(anne, "submitted")).to_have_count(1)
+
+    lars = contexts()
+    log_in(lars, live_server, EMAILS["lars"])
+    for address in (url, f"{url}/versions/1/print"):
+        lars.goto(address)
+        text = lars.locator("#minutes-document .user-text").first
+        expect(text.locator("strong")).to_have_text("Viktig")
+        expect(text.locator("ul > li")).to_have_text(["kurs i vår", "mentor"])
+        weight = text.locator("strong").evaluate("el => getComputedStyle(el).fontWeight")
+        assert int(weight) >= 600, weight
+        expect(text).not_to_contain_text("**")
+
+
+def test_the_responsible_persons_name_is_asked_for_only_for_someone_else(
+    app, browser, contexts, live_server, held
+):
+    url = f"{live_server}/minutes/{held}"
+    anne = contexts()
+    log_in(anne, live_server, EMAILS["anne"])
+    anne.goto(url)
+    form = new_action_form(anne)
+    name = form.locator("#new-responsible_name")
+    expect(name).to_be_hidden()
+    form.locator('input[name="new-responsible"][value="leader"]').check()
+    expect(name).to_be_hidden()
+    form.locator('input[name="new-responsible"][value="other"]').check()
+    expect(name).to_be_visible()
+    name.fill("Kari i HR")
+    form.locator("#new-what").fill("Avklare kurset med HR")
+    form.locator("#new-deadline").fill((oslo_today() + timedelta(days=30)).isoformat())
+    form.locator("button[type=submit]").click()
+    expect(action_items(anne)).to_have_count(1)
+    item = action_items(anne).first
+    expect(item.locator('input[name$="-responsible_name"]')).to_have_value("Kari i HR")
+    expect(item.locator('input[name$="-responsible_name"]')).to_be_visible()
+    expect(new_action_form(anne).locator("#new-responsible_name")).to_be_hidden()
+
+    # Without JavaScript it works the same: it is the style sheet that shows the field.
+    plain = browser.new_context(java_script_enabled=False, locale="nb-NO",
+                                timezone_id="Europe/Oslo").new_page()
+    try:
+        log_in(plain, live_server, EMAILS["anne"])
+        plain.goto(url)
+        form = new_action_form(plain)
+        expect(form.locator("#new-responsible_name")).to_be_hidden()
+        form.locator('input[name="new-responsible"][value="other"]').check()
+        expect(form.locator("#new-responsible_name")).to_be_visible()
+    finally:
+        plain.context.close()
+
+
+def test_a_double_click_on_submit_send_back_and_approve_does_each_once(
+    app, contexts, live_server, held, deliver, mailbox
+):
+    url = f"{live_server}/minutes/{held}"
+    write_text = "Anne tar kurset i vår."
+    no_actions_agreed(app, held)
+    new_mail(deliver, mailbox)  # the request to write the minutes
+    anne = contexts()
+    log_in(anne, live_server, EMAILS["anne"])
+    anne.goto(url)
+    write_point(anne, ids_of(points(anne), "point-")[0], write_text)
+
+    def versions():
+        with app.app_context():
+            minutes = db.session.scalar(sa.select(Minutes).where(Minutes.conversation_id == held))
+            return [(v.number, v.decision) for v in minutes.versions]
+
+    def impatient(page, button):
+        """A double click on `button`, on a slow connection, and one more click while the
+        page is still waiting: with a real mouse, whatever the button's state."""
+        button.scroll_into_view_if_needed()
+        slow(page)
+        box = button.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.dblclick(x, y)
+        page.wait_for_timeout(300)
+        page.mouse.click(x, y)
+
+    def done_once(page, to: str):
+        """The step went through once: said so, no refusal on the page, one email."""
+        expect(page.locator(".flash-success")).to_have_count(1)
+        expect(page.locator(".flash-error")).to_have_count(0)
+        one_new_mail(deliver, mailbox, EMAILS[to])
+
+    impatient(anne, submit_button(anne, "submit"))
+    expect(state(anne, "submitted")).to_have_count(1)
+    done_once(anne, "lars")
+    assert versions() == [(1, None)]
+
+    lars = contexts()
+    log_in(lars, live_server, EMAILS["lars"])
+    lars.goto(url)
+    send_back = lars.locator('main form[action$="/send-back"]')
+    send_back.locator("textarea[name=comment]").fill(COMMENT)
+    impatient(lars, send_back.locator("button[type=submit]"))
+    expect(state(lars, "returned")).to_have_count(1)
+    done_once(lars, "anne")
+    assert versions() == [(1, RETURNED)]
+
+    anne.goto(url)
+    submit_button(anne, "submit").click()
+    expect(state(anne, "submitted")).to_have_count(1)
+    done_once(anne, "lars")
+    lars.goto(url)
+    impatient(lars, submit_button(lars, "approve"))
+    expect(state(lars, "approved")).to_have_count(1)
+    done_once(lars, "anne")
+    assert versions() == [(1, RETURNED), (2, APPROVED)]
+    assert new_mail(deliver, mailbox) == []
+
+
+def test_the_minutes_pages_fit_a_phone(app, browser, live_server, held):
+    from tests.fixtures.browser import new_context
+
+    url = f"{live_server}/minutes/{held}"
+
+    def phone():
+        context = new_context(browser)
+        page = context.new_page()
+        page.set_viewport_size({"width": 390, "height": 844})
+        return page
+
+    def fits(page):
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (page.url, width)
+
+    anne, lars = phone(), phone()
+    try:
+        log_in(anne, live_server, EMAILS["anne"])
+        anne.goto(url)
+        fits(anne)
+        long_word = "Prosjektledelsesutdanningsprogramkoordineringsansvar" * 2
+        write_point(anne, ids_of(points(anne), "point-")[0], f"Første utkast. {long_word}")
+        form = new_action_form(anne)
+        form.locator("#new-what").fill("Finne et kurs")
+        form.locator('input[name="new-responsible"][value="employee"]').check()
+        form.locator("#new-deadline").fill((oslo_today() + timedelta(days=30)).isoformat())
+        form.locator("#new-goal").fill(long_word)
+        form.locator("button[type=submit]").click()
+        expect(action_items(anne)).to_have_count(1)
+        fits(anne)
+        submit_button(anne, "submit").click()
+        expect(state(anne, "submitted")).to_have_count(1)
+        log_in(lars, live_server, EMAILS["lars"])
+        lars.goto(url)
+        lars.locator('main form[action$="/send-back"] textarea[name=comment]').fill(COMMENT)
+        lars.locator('main form[action$="/send-back"] button[type=submit]').click()
+        expect(state(lars, "returned")).to_have_count(1)
+        anne.goto(url)
+        write_point(anne, ids_of(points(anne), "point-")[0], f"Andre utkast. {long_word}")
+        submit_button(anne, "submit").click()
+        expect(state(anne, "submitted")).to_have_count(1)
+        lars.goto(url)
+        expect(lars.locator("section.changes")).to_be_visible()
+        fits(lars)
+        for path in ("/versions/2", "/versions/2/print"):
+            lars.goto(url + path)
+            expect(lars.locator("#minutes-document")).to_be_visible()
+            fits(lars)
+        lars.goto(f"{live_server}/minutes/archive/{lars_employee(app, held)}")
+        fits(lars)
+    finally:
+        anne.context.close()
+        lars.context.close()
+
+
+def lars_employee(app, conversation_id: int) -> int:
+    from medsamtale.models import Conversation
+
+    with app.app_context():
+        return db.session.get(Conversation, conversation_id).employee_id
