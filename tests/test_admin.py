@@ -3,6 +3,7 @@
 Assertions are on data and structure, not on translated wording.
 """
 
+import html
 import io
 import re
 
@@ -13,7 +14,7 @@ from medsamtale.extensions import db
 from medsamtale.models import Organisation, PasswordToken, User, UserSession
 
 from .fixtures.app import BASE_URL, PASSWORD, SET_LINK, logged_in
-from .helpers import field_is_invalid, has_field_error, outbox_count, text_of
+from .helpers import assert_block, field_is_invalid, has_field_error, outbox_count, text_of
 
 # Helpers ------------------------------------------------------------------------------------
 
@@ -610,7 +611,8 @@ def test_dates_on_the_person_page_are_norwegian_oslo_time(app, client, hr_admin,
         db.session.get(User, user_id).created_at = datetime(2026, 3, 31, 22, 15)  # UTC
         db.session.commit()
     page = client.get(f"/admin/users/{user_id}").get_data(as_text=True)
-    assert "Lagt til 01.04.2026, 00:15" in page
+    # 1 April in Oslo, a quarter past midnight (the date's form is the date filters').
+    assert re.search(r"Lagt til (01\.04\.|1\. april )2026\D+00[.:]15", page), page
 
 
 def test_deactivating_a_leader_names_the_people_who_need_a_new_one(
@@ -624,3 +626,137 @@ def test_deactivating_a_leader_names_the_people_who_need_a_new_one(
     warning = re.search(r'<p class="flash flash-error">([^<]*)</p>', page).group(1)
     assert "Anne Ansatt" in warning
     assert "Ola Borte" not in warning
+
+
+# The people list: pages, search and filters ---------------------------------------------------
+
+
+def _listed(page: str) -> list[str]:
+    """The email addresses on a page of the people list, in order."""
+    return re.findall(r'<td data-label="E-post">([^<]*)</td>', page)
+
+
+def _add_many(app, count, **fields):
+    with app.app_context():
+        for n in range(count):
+            db.session.add(User(name=f"Person {n:03d}", email=f"p{n:03d}@example.no", **fields))
+        db.session.commit()
+
+
+def test_the_people_list_is_paged_fifty_at_a_time(app, client, hr_admin):
+    _add_many(app, 119)  # and Hanne: 120
+    page = client.get("/admin/").get_data(as_text=True)
+    assert len(_listed(page)) == 50
+    assert "Viser 1–50 av 120 personer" in page
+    assert "Side 1 av 3" in page
+    assert 'href="/admin/?page=2" rel="next">Neste side' in page
+    assert "Forrige side" not in page
+
+    last = client.get("/admin/?page=3").get_data(as_text=True)
+    assert len(_listed(last)) == 20 and "Viser 101–120 av 120 personer" in last
+    assert "Neste side" not in last
+    # Past the end is the last page; nobody is listed twice across the pages.
+    assert _listed(client.get("/admin/?page=999").get_data(as_text=True)) == _listed(last)
+    everyone = [e for n in (1, 2, 3)
+                for e in _listed(client.get(f"/admin/?page={n}").get_data(as_text=True))]
+    assert len(set(everyone)) == 120
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", "0", "1.5", "٣", "99999999999999999999999"])
+def test_a_bad_page_number_shows_the_first_page_and_says_so(app, client, hr_admin, bad):
+    _add_many(app, 60)
+    response = client.get("/admin/", query_string={"page": bad})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    if bad.isascii() and bad.isdigit() and int(bad) > 1:
+        assert "Side 2 av 2" in page  # a number past the end: the last page
+    else:
+        assert "Det finnes ingen side «" in page
+        assert "Side 1 av 2" in page
+
+
+def test_the_people_list_searches_names_and_emails_without_regard_to_case(
+    app, client, hr_admin, make_user
+):
+    make_user("Ørjan Ås", "orjan@example.no")
+    make_user("Kari Nordmann", "kari.n@fjord.no")
+    make_user("Ola 100%_Sikker", "ola@example.no")
+    _add_many(app, 30)
+    for query, expected in [("ØRJAN", ["orjan@example.no"]), ("ås", ["orjan@example.no"]),
+                            ("FJORD.NO", ["kari.n@fjord.no"]), ("  kari ", ["kari.n@fjord.no"]),
+                            ("100%_", ["ola@example.no"]), ("%", ["ola@example.no"]),
+                            ("ingen slik", [])]:
+        page = client.get("/admin/", query_string={"q": query}).get_data(as_text=True)
+        assert _listed(page) == expected, query
+    assert "Ingen passer til søket." in page
+
+
+def test_the_people_list_filters_by_role_leader_and_status(app, client, hr_admin, make_user):
+    lars = make_user("Lars Leder", "lars@example.no", roles=("leader", "employee"))
+    make_user("Anne Ansatt", "anne@example.no", leader_id=lars)
+    make_user("Borte Borte", "borte@example.no", leader_id=lars, active=False)
+    make_user("Uten Leder", "uten@example.no")
+
+    def listed(**args):
+        return sorted(_listed(client.get("/admin/", query_string=args).get_data(as_text=True)))
+
+    assert listed(role="leader") == ["lars@example.no"]
+    assert listed(role="hr_admin") == ["hr@example.no"]
+    assert listed(leader=str(lars)) == ["anne@example.no", "borte@example.no"]
+    assert listed(leader=str(lars), active="yes") == ["anne@example.no"]
+    assert listed(active="no") == ["borte@example.no"]
+    assert listed(leader="none", role="employee") == ["lars@example.no", "uten@example.no"]
+    # The pager keeps the filters.
+    _add_many(app, 60, leader_id=lars)
+    page = client.get("/admin/", query_string={"leader": lars, "q": "person"}).get_data(
+        as_text=True)
+    assert f'href="/admin/?page=2&amp;q=person&amp;leader={lars}"' in page
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ({"role": "sjef"}, "Det finnes ingen rolle «sjef». Viser alle roller."),
+    ({"leader": "99999999999999999999"}, "Det finnes ingen leder «99999999999999999999»."),
+    ({"leader": "abc"}, "Det finnes ingen leder «abc»."),
+    ({"active": "kanskje"}, "Det finnes ingen status «kanskje»."),
+    ({"q": "x" * 201}, "Høyst 200 tegn."),
+])
+def test_a_filter_that_is_not_offered_is_named_and_not_used(
+    app, client, hr_admin, make_user, args, message
+):
+    make_user("Anne Ansatt", "anne@example.no")
+    response = client.get("/admin/", query_string=args)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in html.unescape(page)
+    assert sorted(_listed(page)) == ["anne@example.no", "hr@example.no"]
+
+
+def test_htmx_asks_for_the_list_alone(app, client, hr_admin, make_user, rendered):
+    make_user("Anne Ansatt", "anne@example.no")
+    response = client.get("/admin/?q=ansatt", headers={"HX-Request": "true"})
+    assert_block(rendered, "admin/users.html", "people")
+    page = response.get_data(as_text=True)
+    assert page.lstrip().startswith('<div id="people">')
+    assert _listed(page) == ["anne@example.no"]
+
+
+def test_the_people_list_is_a_fixed_number_of_queries_for_any_page_or_filter(
+    app, client, hr_admin, make_user, count_queries
+):
+    lars = make_user("Lars Leder", "lars@example.no", roles=("leader", "employee"))
+
+    def queries(**args):
+        client.get("/admin/", query_string=args)
+        with count_queries() as statements:
+            client.get("/admin/", query_string=args)
+        return len(statements)
+
+    searches = [{}, {"q": "person"}, {"role": "leader", "active": "yes"},
+                {"leader": str(lars), "page": "2"}]
+    few = [queries(**args) for args in searches]
+    with app.app_context():
+        for n in range(150):
+            db.session.add(User(name=f"Person {n:03d}", email=f"p{n:03d}@example.no",
+                                leader_id=lars, is_leader=n % 10 == 0))
+        db.session.commit()
+    assert [queries(**args) for args in searches] == few

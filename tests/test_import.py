@@ -368,3 +368,84 @@ def test_confirm_without_text_imports_nobody(app, client, hr_admin):
     before = people(app)
     assert client.post("/admin/import/confirm", data={}).status_code == 422
     assert_nothing_imported(app, before)
+
+
+# Norwegian headers and role names ---------------------------------------------------------
+
+
+def test_norwegian_headers_and_role_names_in_any_case_and_spacing(app, client, hr_admin,
+                                                                   make_user):
+    make_user("Lars Leder", "lars@example.no", roles=("employee", "leader"))
+    text = (
+        " Navn ; E-POST ;Leders  e-post; Roller \r\n"
+        "Lena Leder;lena@example.no;LARS@example.no; Leder og medarbeider \r\n"
+        "Ola Nordmann;ola@example.no;lena@example.no;MEDARBEIDER\r\n"
+        "Kari Tom;kari@example.no;lena@example.no;\r\n"
+        "Hedda HR;hedda@example.no;;HR-administrator\r\n"
+        "Hans HR;hans@example.no;;hr\r\n"
+        "Eng Lish;eng@example.no;lena@example.no;employee\r\n"
+    )
+    response = upload(client, text)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page
+    assert bad_lines(page) == []
+    assert confirm(client, hidden_csv_text(page)).status_code == 302
+    now = people(app)
+    assert now["lena@example.no"] == ("Lena Leder", {"employee", "leader"}, "lars@example.no")
+    assert now["ola@example.no"] == ("Ola Nordmann", {"employee"}, "lena@example.no")
+    assert now["kari@example.no"] == ("Kari Tom", {"employee"}, "lena@example.no")
+    assert now["hedda@example.no"] == ("Hedda HR", {"hr_admin"}, None)
+    assert now["hans@example.no"] == ("Hans HR", {"hr_admin"}, None)
+    assert now["eng@example.no"][1] == {"employee"}
+
+
+@pytest.mark.parametrize("header", ["navn,epost,leder,rolle", "Name,Email,Leader_Email,Role",
+                                    "navn,e-postadresse,lederens e-post,roller"])
+def test_each_way_of_naming_the_columns_is_read(app, client, hr_admin, header):
+    text = header + "\nOla Nordmann,ola@example.no,,leder\n"
+    response = upload(client, text)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert confirm(client, text).status_code == 302
+    assert people(app)["ola@example.no"][1] == {"employee", "leader"}
+
+
+def test_an_error_names_the_row_and_the_column_as_the_file_names_it(app, client, hr_admin):
+    before = people(app)
+    text = ("navn;epost;leder;rolle\n"
+            "Ola Nordmann;ola@example.no;;medarbeider\n"
+            "Feil Epost;ikke-en-adresse;;medarbeider\n"
+            "Feil Rolle;rolle@example.no;;sjef\n")
+    response = upload(client, text)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert "Rad 3, kolonne «epost»: «ikke-en-adresse» er ikke en gyldig e-postadresse." in page
+    assert "Rad 4, kolonne «rolle»: Ukjent rolle «sjef»" in page
+    assert confirm(client, text).status_code == 422
+    assert_nothing_imported(app, before)
+
+
+def test_an_hr_admin_in_the_file_cannot_lead_anyone(app, client, hr_admin):
+    before = people(app)
+    text = ("navn;e-post;leder;rolle\n"
+            "Hedda HR;hedda@example.no;;leder og hr\n"
+            "Ola Nordmann;ola@example.no;hedda@example.no;medarbeider\n")
+    page = html.unescape(upload(client, text).get_data(as_text=True))
+    assert bad_lines(page) == [3]
+    assert "Rad 3, kolonne «leder»: Lederen på rad 2 er HR-administrator" in page
+    assert confirm(client, text).status_code == 422
+    assert_nothing_imported(app, before)
+
+
+def test_a_missing_column_is_named_in_norwegian(app, client, hr_admin):
+    page = html.unescape(upload(client, "navn;e-post;leder\nOla;ola@example.no;\n")
+                         .get_data(as_text=True))
+    assert "Rad 1: overskriftsraden må ha kolonnene navn, e-post, leder, rolle" in page
+    assert "rolle mangler." in page
+
+
+def test_the_import_page_explains_the_columns_in_norwegian_with_an_example(client, hr_admin):
+    page = html.unescape(client.get("/admin/import").get_data(as_text=True))
+    for column in ("<dt>navn</dt>", "<dt>e-post</dt>", "<dt>leder</dt>", "<dt>rolle</dt>"):
+        assert column in page
+    assert "både komma og semikolon fungerer" in page
+    assert "navn;e-post;leder;rolle\nKari Nordmann;kari@example.no;;leder" in page

@@ -428,11 +428,11 @@ def test_the_salary_theme_stays_last_even_if_moved(bank, client, hr_admin, rende
         assert order_in_page(page, "theme", order) == order
         # The salary theme offers no moves that would not change anything.
         salary_header = page[page.index(f'id="theme-{order[-1]}"'):]
-        salary_header = salary_header[:salary_header.index("</header>")]
+        salary_header = salary_header[:salary_header.index('<ol class="questions">')]
         assert "/move" not in salary_header
         # The theme just before it can move up, not down past it.
         header = page[page.index(f'id="theme-{order[-2]}"'):]
-        header = header[:header.index("</header>")]
+        header = header[:header.index('<ol class="questions">')]
         assert 'name="direction" value="up"' in header
         assert 'name="direction" value="down"' not in header
 
@@ -501,7 +501,7 @@ def test_retire_and_restore_a_theme(bank, client, hr_admin, rendered):
     page = client.get("/admin/questions/").get_data(as_text=True)
     assert "retired" in element(page, "theme", theme_id)
     header = page[page.index(f'id="theme-{theme_id}"'):]
-    header = header[:header.index("</header>")]
+    header = header[:header.index('<ol class="questions">')]
     assert f"/themes/{theme_id}/restore" in header
     assert f"/themes/{theme_id}/retire" not in header
 
@@ -592,3 +592,34 @@ def test_employees_and_leaders_are_refused_the_question_bank(bank, client, make_
         assert client.post(url, data=data).status_code == 403, url
         assert client.post(url, data=data, headers=HX).status_code == 403
     assert bank_snapshot(bank) == before
+
+
+def _open_themes(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<details class="theme[^"]*" id="theme-(\d+)" open>',
+                                       page)]
+
+
+def test_the_bank_folds_each_theme_and_keeps_the_changed_one_open(bank, client, hr_admin,
+                                                                  rendered):
+    themes = theme_order(bank)
+    page = client.get("/admin/questions/").get_data(as_text=True)
+    # Every theme is a closed <details>, its name and number of questions in the summary.
+    assert len(re.findall(r'<details class="theme[^"]*" id="theme-\d+"', page)) >= len(themes)
+    assert _open_themes(page) == []
+    assert re.search(r"<summary>\s*<h3>[^<]+</h3>\s*<span class=\"muted\">\d+ spørsmål</span>",
+                     page)
+
+    # After a change with htmx, the theme it was made in stays open: a theme moved ...
+    fragment = bank_block(client, rendered, f"themes/{themes[1]}/move",
+                          {"direction": "up", "anchor": f"#theme-{themes[1]}"})
+    assert _open_themes(fragment) == [themes[1]]
+    # ... or a question moved within its theme.
+    questions = question_order(bank, themes[2])
+    fragment = bank_block(client, rendered, f"questions/{questions[1]}/move",
+                          {"direction": "up", "anchor": f"#question-{questions[1]}"})
+    assert _open_themes(fragment) == [themes[2]]
+    # A made-up anchor opens nothing and breaks nothing.
+    for anchor in ("#question-99999999999999", "#theme-abc", "#x", ""):
+        fragment = bank_block(client, rendered, f"themes/{themes[0]}/move",
+                              {"direction": "down", "anchor": anchor})
+        assert _open_themes(fragment) == []

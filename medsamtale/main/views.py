@@ -7,30 +7,33 @@ from flask_login import current_user
 
 from ..audit import hooks as audit_hooks
 from ..change import make_change
-from ..conversations.services import leader_overview, open_conversation
 from ..errors import Refused
 from ..followup.services import open_actions
 from ..htmx import render
-from ..minutes.approval import minutes_tasks
 from ..roles import public
 from ..security import safe_next
 from ..timeutil import oslo_today
+from . import overview
 
 bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
 def home():
-    """The start page: your own next conversation, minutes waiting for you, the actions you
-    follow up (R14) and, for a leader, your people's conversations (R1). Each area renders
-    its own block of it after a change (followup.views for the actions)."""
-    actions = open_actions(current_user)
+    """The start page, a section for each of the person's roles: a leader's people and the
+    next step with each (R1), the employee's own next conversation and step, the actions
+    they follow up (R14), and the HR admin's tasks. Each area renders its own block of it
+    after a change (followup.views for the actions)."""
+    user = current_user
+    follows_up = user.is_employee or user.is_leader or user.leader_id is not None
+    actions = open_actions(user) if follows_up else []
     audit_hooks.showed(action.conversation_id for action in actions)
     return render(
         "main/home.html",
-        own_conversation=open_conversation(current_user.id),
-        overview=leader_overview(current_user) if current_user.is_leader else [],
-        minutes_tasks=minutes_tasks(current_user),
+        leader=overview.leader_home(user) if user.is_leader else None,
+        employee=overview.employee_home(user) if user.is_employee or user.leader_id else None,
+        admin=overview.admin_home() if user.is_hr_admin else None,
+        follows_up=follows_up,
         actions=actions,
         today=oslo_today(),
     )

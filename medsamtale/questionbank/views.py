@@ -43,8 +43,20 @@ def _bank_change(change, *args):
     return make_change(
         change, *args,
         back=url_for(".index") + (anchor if re.fullmatch(r"#[\w-]+", anchor) else ""),
-        block=Page("questionbank/index.html", "bank", question_sets=_bank),
+        block=Page("questionbank/index.html", "bank", question_sets=_bank,
+                   open_theme=lambda: _theme_of(anchor)),
     )
+
+
+def _theme_of(anchor: str) -> int | None:
+    """The theme a change was made in ("#theme-3", "#question-12"), kept open after it."""
+    kind, _dash, number = anchor.lstrip("#").rpartition("-")
+    if not number.isascii() or not number.isdigit() or len(number) > 9:
+        return None
+    if kind == "theme":
+        return int(number)
+    question = db.session.get(Question, int(number)) if kind == "question" else None
+    return question.theme_id if question else None
 
 
 def _anchored(kind: str):

@@ -1,0 +1,206 @@
+"""What the home page shows each role (R1, R14): the leader's people with where each one's
+conversation is and the leader's next step, the employee's own next step, and the HR
+admin's tasks. Every function here is a fixed number of queries, however many people and
+conversations there are, and none reads what a conversation says.
+
+A step is a name (`Step.kind`) the template turns into a button or a line of text; who
+takes it is in the name (`leader_*`, `employee_*`) or it is a wait for the other party.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..admin import changes
+from ..conversations.services import ReportRow, leader_overview
+from ..extensions import db
+from ..models import Conversation, Minutes, User
+from ..models.conversations import (
+    ACCEPTED,
+    CLOSED_STATES,
+    HELD,
+    IN_PROGRESS,
+    INVITED,
+    PLANNED,
+    PREPARING,
+    READY,
+    TIME_PROPOSED,
+)
+from ..models.minutes import APPROVED, DRAFT, RETURNED, SUBMITTED
+
+# The leader's next step for a conversation in each state (the minutes come after HELD).
+LEADER_STEPS = {
+    PLANNED: "leader_send",
+    INVITED: "leader_prepare",
+    TIME_PROPOSED: "leader_answer_time",
+    ACCEPTED: "leader_prepare",
+    PREPARING: "leader_prepare",
+    READY: "leader_prepare",
+    IN_PROGRESS: "open_agenda",
+}
+# The employee's, for a conversation they have been invited to.
+EMPLOYEE_STEPS = {
+    INVITED: "employee_answer",
+    TIME_PROPOSED: "wait_for_leader_time",
+    ACCEPTED: "employee_prepare",
+    PREPARING: "employee_prepare",
+    READY: "employee_ready",
+    IN_PROGRESS: "open_agenda",
+}
+# Whose turn it is with the minutes, and what they do.
+LEADER_MINUTES_STEPS = {DRAFT: "wait_for_minutes", RETURNED: "wait_for_minutes",
+                        SUBMITTED: "leader_approve"}
+EMPLOYEE_MINUTES_STEPS = {DRAFT: "employee_write", RETURNED: "employee_revise",
+                          SUBMITTED: "wait_for_approval"}
+# Steps that wait for the other party: shown as a sentence, with a quieter link.
+WAITING = {"wait_for_leader_time", "wait_for_minutes", "wait_for_approval", "employee_ready"}
+# The leader's steps that someone waits for (preparing is the leader's own affair).
+LEADER_TASKS = {"leader_send", "leader_answer_time", "open_agenda", "leader_approve",
+                "leader_reopen"}
+
+
+@dataclass
+class Step:
+    kind: str
+    conversation: Conversation
+    minutes: Minutes | None = None
+
+    @property
+    def waits(self) -> bool:
+        return self.kind in WAITING
+
+
+@dataclass
+class PersonRow:
+    """One of the leader's people: the overview's row and the leader's next step."""
+
+    row: ReportRow
+    step: Step | None  # None: nothing under way, a conversation can be planned
+
+    @property
+    def person(self) -> User:
+        return self.row.person
+
+    @property
+    def under_way(self) -> bool:
+        return self.step is not None
+
+
+@dataclass
+class LeaderHome:
+    people: list[PersonRow]
+    other_minutes: list[Minutes]  # waiting for the leader, of people no longer theirs
+
+    @property
+    def due(self) -> int:
+        return sum(1 for p in self.people if p.row.overdue and not p.under_way)
+
+    @property
+    def under_way(self) -> int:
+        return sum(1 for p in self.people if p.under_way)
+
+    @property
+    def yours(self) -> int:
+        """How many next steps are the leader's own."""
+        return sum(1 for p in self.people if p.step and p.step.kind in LEADER_TASKS) + len(
+            self.other_minutes)
+
+
+def _open_minutes(party) -> list[Minutes]:
+    """Minutes not yet approved, or approved with a request to reopen, of the conversations
+    `party` selects, oldest first: one query, with each conversation and its two parties."""
+    return db.session.scalars(
+        select(Minutes)
+        .join(Conversation, Conversation.id == Minutes.conversation_id)
+        .where(party, or_(Minutes.state != APPROVED, Minutes.reopen_requested_at.is_not(None)))
+        .order_by(Conversation.starts_at, Conversation.id)
+        .options(joinedload(Minutes.conversation).joinedload(Conversation.employee),
+                 joinedload(Minutes.conversation).joinedload(Conversation.leader))
+    ).all()
+
+
+def _minutes_step(minutes: Minutes | None, steps: dict, reopen_kind: str | None) -> Step | None:
+    if minutes is None:
+        return None
+    kind = reopen_kind if minutes.state == APPROVED else steps.get(minutes.state)
+    return Step(kind, minutes.conversation, minutes) if kind else None
+
+
+def _next_step(conversation: Conversation | None, steps: dict,
+               minutes_step: Step | None) -> Step | None:
+    """The one step to show: a meeting under way first, then what the minutes ask of this
+    person, then the open conversation's step, then a wait for the other party's minutes."""
+    step = None
+    if conversation is not None and conversation.state in steps:
+        step = Step(steps[conversation.state], conversation)
+    if step is not None and step.kind == "open_agenda":
+        return step
+    if minutes_step is not None and not minutes_step.waits:
+        return minutes_step
+    return step or minutes_step
+
+
+def leader_home(leader: User, now: datetime | None = None) -> LeaderHome:
+    """The leader's people (R1), each with their conversation's next step: the open
+    conversation's, or what the minutes of the last one wait for. Four queries."""
+    rows = leader_overview(leader, now)
+    minutes_of: dict[int, Minutes] = {}
+    for minutes in _open_minutes(Conversation.leader_id == leader.id):
+        minutes_of[minutes.conversation.employee_id] = minutes  # the latest counts
+    people = []
+    for row in rows:
+        minutes_step = _minutes_step(minutes_of.pop(row.person.id, None),
+                                     LEADER_MINUTES_STEPS, "leader_reopen")
+        people.append(PersonRow(row, _next_step(row.next, LEADER_STEPS, minutes_step)))
+    others = [m for m in minutes_of.values()
+              if m.state == SUBMITTED or m.reopen_requested_at is not None]
+    return LeaderHome(people, others)
+
+
+@dataclass
+class EmployeeHome:
+    step: Step | None
+    last_held: datetime | None
+    leader: User | None
+
+
+def employee_home(employee: User) -> EmployeeHome:
+    """The employee's next step: the invitation to answer, the preparation, the agenda, or
+    the minutes to write; and when they last had a conversation. Three queries."""
+    open_minutes = _open_minutes(Conversation.employee_id == employee.id)
+    minutes_step = _minutes_step(open_minutes[-1] if open_minutes else None,
+                                 EMPLOYEE_MINUTES_STEPS, None)
+    conversation = db.session.scalar(
+        select(Conversation)
+        .where(Conversation.employee_id == employee.id, Conversation.state.not_in(CLOSED_STATES))
+        .options(joinedload(Conversation.leader))
+        .limit(1)
+    )
+    last_held = db.session.scalar(
+        select(func.max(Conversation.starts_at))
+        .where(Conversation.employee_id == employee.id, Conversation.state == HELD)
+    )
+    return EmployeeHome(_next_step(conversation, EMPLOYEE_STEPS, minutes_step), last_held,
+                        employee.leader)
+
+
+@dataclass
+class AdminHome:
+    active_people: int
+    without_leader: int  # active employees with no leader: they appear in no overview (R1)
+    waiting_changes: int
+
+
+def admin_home() -> AdminHome:
+    """The HR admin's tasks, as counts of people and waiting changes: nothing about any
+    conversation (R9). Two queries."""
+    active, without_leader = db.session.execute(
+        select(func.count(User.id),
+               func.count(User.id).filter(User.is_employee, User.leader_id.is_(None)))
+        .where(User.active)
+    ).one()
+    return AdminHome(active, without_leader, len(changes.pending()))
