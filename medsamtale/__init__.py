@@ -82,7 +82,9 @@ def register_blueprints(app: Flask) -> None:
     from .audit import log as audit_log
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
+    from .branding.views import bp as branding_bp
     from .conversations.views import bp as conversations_bp
+    from .devmail.views import bp as devmail_bp
     from .followup.views import bp as followup_bp
     from .main.views import bp as main_bp
     from .minutes.views import bp as minutes_bp
@@ -100,6 +102,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(followup_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(branding_bp)
+    app.register_blueprint(devmail_bp)
     audit_log.init_app(app)  # what the audit log records by itself
 
     @app.before_request

@@ -26,7 +26,7 @@ from .models import (
 )
 from .models.minutes import APPROVED
 from .outbox import send_due, work
-from .passwords import hash_password
+from .passwords import hash_password, verify_password
 from .questionbank.services import install_default_question_bank
 from .roles import ROLE_LABELS
 from .scheduled import queue_scheduled
@@ -91,6 +91,7 @@ def demo_command(if_empty):
     if db.session.scalar(select(func.count(User.id))):
         if if_empty:
             click.echo("The database already has users; no demo data was added.")
+            print_demo_accounts(only_unchanged=True)
             return
         raise click.ClickException("The database already has users; the demo leaves it alone.")
     initialise(DEMO_ORGANISATION)
@@ -111,9 +112,25 @@ def demo_command(if_empty):
     db.session.flush()
     add_demo_conversations({email.split("@")[0]: user for email, user in people.items()})
     db.session.commit()
+    print_demo_accounts()
+
+
+def print_demo_accounts(only_unchanged: bool = False) -> None:
+    """The demo's accounts and their password; `only_unchanged`: those still there,
+    active and with the demo's password (scripts/start says them on every start)."""
+    shown = DEMO_PEOPLE
+    if only_unchanged:
+        users = {u.email: u for u in db.session.scalars(
+            select(User).where(User.email.in_([email for *_, email, _l in DEMO_PEOPLE])))}
+        hashes = {u.password_hash for u in users.values() if u.active and u.password_hash}
+        demo_hashes = {h for h in hashes if verify_password(h, DEMO_PASSWORD)}
+        shown = [p for p in DEMO_PEOPLE if p[2] in users and users[p[2]].active
+                 and users[p[2]].password_hash in demo_hashes]
+        if not shown:
+            return
     with force_locale("en"):
         click.echo(f"Demo organisation: {DEMO_ORGANISATION}")
-        for role, name, email, _leader in DEMO_PEOPLE:
+        for role, name, email, _leader in shown:
             click.echo(f"  {str(ROLE_LABELS[role]):<10} {name:<14} {email}")
         click.echo(f"Password for all: {DEMO_PASSWORD}")
 

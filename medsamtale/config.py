@@ -49,6 +49,11 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get(
             "MAIL_DEFAULT_SENDER", "Medsamtale <medsamtale@localhost>"
         ),
+        # The local mail catcher scripts/start runs (medsamtale.devmail): the folder it
+        # writes each message to, and its port. /dev/mail shows that folder only while the
+        # catcher is the mail server (devmail.mailbox.catching), never behind HTTPS.
+        "MAIL_CATCHER_DIR": os.environ.get("MAIL_CATCHER_DIR", ""),
+        "MAIL_CATCHER_PORT": _int("MAIL_CATCHER_PORT", 0),
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_RETRY_BASE_SECONDS": _int("OUTBOX_RETRY_BASE_SECONDS", 30),
         "OUTBOX_POLL_SECONDS": _int("OUTBOX_POLL_SECONDS", 5),

@@ -4,8 +4,8 @@
   (scripts from the app and the pinned htmx file on the CDN only, no inline script, no
   eval, no inline style, no framing), nosniff, Referrer-Policy, Permissions-Policy, HSTS
   when the session cookie is Secure, and `Cache-Control: no-store` on everything but
-  static files, so that no page or fragment holding a conversation is kept by a browser
-  or a proxy;
+  static files (and the organisation's versioned logo and colours), so that no page or
+  fragment holding a conversation is kept by a browser or a proxy;
 - the `id` URL converter: a whole number that fits the INTEGER columns ids live in
   (1 to 2**31 - 1); anything else is a 404 before a view or the database sees it;
 - the check of submitted text (one `before_request`): a NUL byte or another control
@@ -69,7 +69,9 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         response.headers.extend(headers)  # no view sets these: no need to replace
-        if request.endpoint != "static":
+        # Static files, and a versioned file a view marks immutable (the organisation's
+        # logo and colours, branding/views.py), keep their caching.
+        if request.endpoint != "static" and not response.cache_control.immutable:
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -1,5 +1,6 @@
 """The HR admin's forms: a person, the organisation, and a CSV import."""
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -9,8 +10,8 @@ from wtforms.validators import DataRequired, Email, ValidationError
 
 from ..extensions import db
 from ..forms import at_most, strip
-from ..models import User
-from ..models.people import EMAIL_MAX, NAME_MAX
+from ..models import Organisation, User
+from ..models.people import EMAIL_MAX, LOGO_MAX_BYTES, NAME_MAX, contrast_with_white, logo_type
 from .services import plan_import
 
 LEADER_PROBLEMS = {
@@ -84,9 +85,24 @@ class UserForm(FlaskForm):
 
 
 class OrganisationForm(FlaskForm):
+    """The organisation's name, its branding (a logo and an accent colour) and the four
+    eyes setting. After validating, `logo_bytes` holds the uploaded logo, or None."""
+
     name = StringField(
         _l("Name of the organisation"), validators=[DataRequired(), at_most(NAME_MAX)],
         filters=[strip],
+    )
+    logo_file = FileField(
+        _l("Logo"),
+        description=_l("A PNG or JPEG image of at most 200 KB, shown beside the name at the "
+                       "top of every page. Choose none to keep the logo you have."),
+    )
+    remove_logo = BooleanField(_l("Remove the logo"))
+    accent_colour = StringField(
+        _l("Accent colour"), filters=[strip],
+        description=_l("For the header, buttons and links, written as # and six hexadecimal "
+                       "digits, such as #0b5394. It must be dark enough for white text on it. "
+                       "Leave it empty for Medsamtale's own blue."),
     )
     second_hr_approver = BooleanField(
         _l("A second HR admin approves changes that would make an HR admin someone's leader"),
@@ -95,6 +111,31 @@ class OrganisationForm(FlaskForm):
             "one who asked approves them."
         ),
     )
+
+    logo_bytes = None
+
+    def validate_logo_file(self, field):
+        data = field.data.read(LOGO_MAX_BYTES + 1) if field.data else b""
+        if not data:
+            return
+        if len(data) > LOGO_MAX_BYTES:
+            raise ValidationError(_l("The logo is larger than 200 KB. Choose a smaller image."))
+        if logo_type(data) is None:
+            raise ValidationError(_l("The logo must be a PNG or JPEG image."))
+        self.logo_bytes = data
+
+    def validate_accent_colour(self, field):
+        colour = (field.data or "").lower()
+        problem = Organisation.colour_problem(colour) if colour else None
+        if problem == "format":
+            raise ValidationError(_l("Write the colour as # and six hexadecimal digits, such "
+                                     "as #0b5394."))
+        if problem == "contrast":
+            ratio = format_decimal(int(contrast_with_white(colour) * 10) / 10)
+            raise ValidationError(_l(
+                "White text on %(colour)s has a contrast of %(ratio)s:1, and at least 4.5:1 "
+                "is needed to be easy to read. Choose a darker colour.",
+                colour=colour, ratio=ratio))
 
 
 class ImportUploadForm(FlaskForm):

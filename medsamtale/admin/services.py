@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -84,7 +85,10 @@ def reactivate(user: User) -> None:
 
 
 def save_organisation(organisation: Organisation, form) -> None:
-    form.populate_obj(organisation)
+    """Save a validated OrganisationForm: the name, the four eyes, the logo and colour."""
+    organisation.name = form.name.data
+    organisation.second_hr_approver = form.second_hr_approver.data
+    organisation.set_branding(form.logo_bytes, form.remove_logo.data, form.accent_colour.data)
     db.session.add(organisation)
     Organisation.forget_shown_name()
 
@@ -106,32 +110,47 @@ def reset_password(user: User, by: User) -> None:
 
 # CSV import ---------------------------------------------------------------------------------
 
+# The columns, under their English or Norwegian names; a header is compared in lower case
+# with its spaces and underscores made single spaces ("Leders  e-post", "leader_email").
 HEADER_ALIASES = {
-    "name": "name",
-    "navn": "name",
-    "email": "email",
-    "e-post": "email",
-    "epost": "email",
-    "leader_email": "leader_email",
-    "leader email": "leader_email",
-    "leader's email": "leader_email",
-    "leders e-post": "leader_email",
-    "leder": "leader_email",
-    "role": "role",
-    "rolle": "role",
+    "name": "name", "full name": "name", "navn": "name", "fullt navn": "name",
+    "email": "email", "e-mail": "email", "email address": "email", "e-post": "email",
+    "epost": "email", "e-postadresse": "email", "epostadresse": "email",
+    "leader email": "leader_email", "leader's email": "leader_email", "leader": "leader_email",
+    "leders e-post": "leader_email", "leders epost": "leader_email", "leder": "leader_email",
+    "leder e-post": "leader_email", "leder epost": "leader_email",
+    "lederens e-post": "leader_email", "lederens epost": "leader_email",
+    "role": "role", "roles": "role", "rolle": "role", "roller": "role",
 }
+# Role names, English or Norwegian, compared the same way ("HR-administrator", "hr admin").
 ROLE_ALIASES = {
-    "employee": "employee",
-    "medarbeider": "employee",
-    "ansatt": "employee",
-    "leader": "leader",
-    "leder": "leader",
-    "hr_admin": "hr_admin",
-    "hr-admin": "hr_admin",
-    "hr": "hr_admin",
-    "": "employee",
+    "employee": "employee", "medarbeider": "employee", "ansatt": "employee",
+    "leader": "leader", "leder": "leader",
+    "hr admin": "hr_admin", "hr-admin": "hr_admin", "hr": "hr_admin",
+    "hr administrator": "hr_admin", "hr-administrator": "hr_admin",
+    "hr-administrasjon": "hr_admin",
 }
+ROLE_ORDER = ("employee", "leader", "hr_admin")
 REQUIRED_COLUMNS = ("name", "email", "leader_email", "role")
+# The columns as the page names them (Norwegian first), in messages about the header.
+COLUMN_NAMES = {"name": "navn", "email": "e-post", "leader_email": "leder", "role": "rolle"}
+# Several roles in one cell: "leder, medarbeider", "medarbeider/leder", "leder og hr".
+ROLE_SEPARATORS = re.compile(r"\s*(?:,|/|\+|&|\bog\b|\band\b)\s*")
+
+
+def _key(text: str) -> str:
+    """A header or a role name as it is compared: lower case, spaces and underscores made
+    single spaces, a colon at the end dropped."""
+    return " ".join(text.replace("_", " ").replace("\ufeff", "").split()).lower().rstrip(":")
+
+
+def roles_from_cell(cell: str) -> tuple[list[str], list[str]]:
+    """The roles a cell names, in order, and the names that are not roles. An empty cell is
+    an employee."""
+    names = [part for part in ROLE_SEPARATORS.split(cell.strip()) if part.strip()]
+    known = {ROLE_ALIASES[_key(n)] for n in names if _key(n) in ROLE_ALIASES}
+    unknown = [n.strip() for n in names if _key(n) not in ROLE_ALIASES]
+    return [r for r in ROLE_ORDER if r in known] or (["employee"] if not names else []), unknown
 
 
 @dataclass
@@ -140,14 +159,17 @@ class ImportRow:
     name: str
     email: str
     leader_email: str
-    role: str
-    errors: list[str] = field(default_factory=list)
+    role: str  # the cell as written
+    roles: list[str] = field(default_factory=list)
+    # (the column as the file names it, the message)
+    errors: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
 class ImportPlan:
     rows: list[ImportRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # about the file as a whole
+    headers: dict[str, str] = field(default_factory=dict)  # column: its name in the file
 
     @property
     def ok(self) -> bool:
@@ -161,23 +183,30 @@ def decode_csv(data: bytes) -> str | None:
         return None
 
 
+def _delimiter(first_line: str) -> str:
+    """Norwegian Excel saves CSV with semicolons; others use commas (or tabs)."""
+    counts = {d: first_line.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
 def plan_import(text: str) -> ImportPlan:
     """Read CSV text and check every line; nothing is written."""
     plan = ImportPlan()
-    try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = next(reader, None)
-    columns = [HEADER_ALIASES.get(h.strip().lower()) for h in header or []]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(lines[0] if lines else ""))
+    header = next(reader, None) or []
+    columns = [HEADER_ALIASES.get(_key(h)) for h in header]
+    missing = [COLUMN_NAMES[c] for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
-        plan.errors.append(
-            str(_l("Line 1: the header must name the columns %(columns)s.",
-                   columns=", ".join(REQUIRED_COLUMNS)))
-        )
+        plan.errors.append(str(_l(
+            "Row 1: the header must name the columns %(columns)s (or name, email, "
+            "leader_email, role); %(missing)s is missing.",
+            columns=", ".join(COLUMN_NAMES[c] for c in REQUIRED_COLUMNS),
+            missing=", ".join(missing))))
         return plan
+    plan.headers = {c: h.strip() for c, h in zip(columns, header, strict=True) if c}
     for values in reader:
         if not any(v.strip() for v in values):
             continue
@@ -193,32 +222,34 @@ def plan_import(text: str) -> ImportPlan:
         )
     if not plan.rows:
         plan.errors.append(str(_l("The file has no people in it.")))
-    _check_rows(plan.rows)
+    _check_rows(plan.rows, plan.headers)
     return plan
 
 
-def _check_rows(rows: list[ImportRow]) -> None:
+def _check_rows(rows: list[ImportRow], headers: dict[str, str]) -> None:
     by_email: dict[str, ImportRow] = {}
+    name, email, leader, role = (headers.get(c, COLUMN_NAMES[c]) for c in REQUIRED_COLUMNS)
     for row in rows:
         if not row.name:
-            row.errors.append(str(_l("The name is missing.")))
+            row.errors.append((name, str(_l("The name is missing."))))
         elif len(row.name) > NAME_MAX:
-            row.errors.append(str(_l("The name is longer than %(n)d characters.", n=NAME_MAX)))
+            row.errors.append((name, str(_l("The name is longer than %(n)d characters.",
+                                            n=NAME_MAX))))
         try:
             if len(row.email) > EMAIL_MAX:
                 raise EmailNotValidError
             validate_email(row.email, check_deliverability=False)
         except EmailNotValidError:
-            row.errors.append(str(_l("“%(email)s” is not a valid email address.",
-                                     email=row.email)))
-        if row.role.lower() not in ROLE_ALIASES:
-            row.errors.append(str(_l("Unknown role “%(role)s”: use employee, leader or hr_admin.",
-                                     role=row.role)))
-        else:
-            row.role = ROLE_ALIASES[row.role.lower()]
+            row.errors.append((email, str(_l("“%(email)s” is not a valid email address.",
+                                             email=row.email))))
+        row.roles, unknown = roles_from_cell(row.role)
+        if unknown:
+            row.errors.append((role, str(_l(
+                "Unknown role “%(role)s”: use medarbeider, leder or hr (or employee, leader, "
+                "hr_admin).", role=", ".join(unknown)))))
         if row.email in by_email:
-            row.errors.append(str(_l("The email is also on line %(line)d.",
-                                     line=by_email[row.email].line)))
+            row.errors.append((email, str(_l("The email is also on line %(line)d.",
+                                             line=by_email[row.email].line))))
         by_email.setdefault(row.email, row)
     existing = {
         u.email: u
@@ -229,30 +260,43 @@ def _check_rows(rows: list[ImportRow]) -> None:
     }
     for row in rows:
         if row.email in existing:
-            row.errors.append(str(_l("A person with this email already exists.")))
+            row.errors.append((email, str(_l("A person with this email already exists."))))
         if not row.leader_email:
             continue
-        if row.leader_email == row.email:
-            row.errors.append(str(_l("A person cannot be their own leader.")))
-        elif row.leader_email in by_email:
-            if by_email[row.leader_email].role != "leader":
-                row.errors.append(str(_l("The leader on line %(line)d does not have the leader "
-                                         "role.", line=by_email[row.leader_email].line)))
-        elif row.leader_email in existing:
-            leader = existing[row.leader_email]
-            if not (leader.is_leader and leader.active):
-                row.errors.append(str(_l("%(email)s is not an active leader.",
-                                         email=row.leader_email)))
-            elif leader.is_hr_admin:  # HR leads nobody (admin/changes.py)
-                row.errors.append(str(_l("%(email)s is an HR admin, and an HR admin cannot "
-                                         "be anyone's leader.", email=row.leader_email)))
-        else:
-            row.errors.append(str(_l("No leader with the email %(email)s.",
-                                     email=row.leader_email)))
-    _check_loops(rows, by_email)
+        problem = _leader_problem(row, by_email, existing)
+        if problem:
+            row.errors.append((leader, problem))
+    for row in _in_loops(rows, by_email):
+        row.errors.append((leader, str(_l("The leaders in the file make a loop."))))
 
 
-def _check_loops(rows: list[ImportRow], by_email: dict[str, ImportRow]) -> None:
+def _leader_problem(row: ImportRow, by_email: dict[str, ImportRow], existing: dict) -> str:
+    """What is wrong with the leader a row names, if anything."""
+    if row.leader_email == row.email:
+        return str(_l("A person cannot be their own leader."))
+    if row.leader_email in by_email:
+        above = by_email[row.leader_email]
+        if "leader" not in above.roles:
+            return str(_l("The leader on line %(line)d does not have the leader role.",
+                          line=above.line))
+        if "hr_admin" in above.roles:  # HR leads nobody (admin/changes.py)
+            return str(_l("The leader on line %(line)d is an HR admin, and an HR admin "
+                          "cannot be anyone's leader.", line=above.line))
+        return ""
+    if row.leader_email in existing:
+        leader = existing[row.leader_email]
+        if not (leader.is_leader and leader.active):
+            return str(_l("%(email)s is not an active leader.", email=row.leader_email))
+        if leader.is_hr_admin:  # HR leads nobody (admin/changes.py)
+            return str(_l("%(email)s is an HR admin, and an HR admin cannot be anyone's "
+                          "leader.", email=row.leader_email))
+        return ""
+    return str(_l("No leader with the email %(email)s.", email=row.leader_email))
+
+
+def _in_loops(rows: list[ImportRow], by_email: dict[str, ImportRow]) -> list[ImportRow]:
+    """The rows whose chain of leaders in the file comes back to them."""
+    looped = []
     for row in rows:
         seen = {row.email}
         above = by_email.get(row.leader_email)
@@ -262,7 +306,8 @@ def _check_loops(rows: list[ImportRow], by_email: dict[str, ImportRow]) -> None:
             seen.add(above.email)
             above = by_email.get(above.leader_email)
         if above is not None and above.email == row.email and row.leader_email != row.email:
-            row.errors.append(str(_l("The leaders in the file make a loop.")))
+            looped.append(row)
+    return looped
 
 
 def apply_import(plan: ImportPlan) -> list[User]:
@@ -274,9 +319,9 @@ def apply_import(plan: ImportPlan) -> list[User]:
         user = User(
             name=row.name,
             email=row.email,
-            is_employee=row.role in ("employee", "leader"),
-            is_leader=row.role == "leader",
-            is_hr_admin=row.role == "hr_admin",
+            is_employee="employee" in row.roles or "leader" in row.roles,
+            is_leader="leader" in row.roles,
+            is_hr_admin="hr_admin" in row.roles,
         )
         db.session.add(user)
         created[row.email] = user

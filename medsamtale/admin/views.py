@@ -1,16 +1,16 @@
 """The HR admin's pages: people, reporting lines, CSV import and the organisation's name."""
 
-from flask import Blueprint, current_app, flash, url_for
+from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..change import Page, make_change
 from ..extensions import db
 from ..htmx import render
 from ..models import EmailChange, Organisation, PendingChange, User
 from ..roles import hr_admin_required
-from . import changes, services
+from . import changes, listing, services
+from .filters import PeopleFilterForm
 from .forms import ImportConfirmForm, ImportUploadForm, OrganisationForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -28,9 +28,14 @@ def _user_form(user: User | None) -> UserForm:
 
 @bp.route("/")
 def users():
-    """Everyone in the organisation, with their roles and leader."""
-    people = db.session.scalars(select(User).order_by(User.active.desc(), User.name)).all()
-    return render("admin/users.html", people=people, waiting=len(changes.pending()))
+    """Everyone in the organisation, a page at a time, with their roles and leader: searched
+    by name or email and filtered by role, leader and status (?q=&role=&leader=&active=);
+    htmx asks for the list alone as the search is typed."""
+    form = PeopleFilterForm(request.args, leaders=listing.leaders())
+    number, bad_page = listing.page_number(request.args.get("page"))
+    return render("admin/users.html", "people", form=form, bad_page=bad_page,
+                  found=listing.people_page(form.filters(), number),
+                  waiting=len(changes.pending()))
 
 
 def _user_page(form: UserForm, user: User | None):
@@ -157,13 +162,13 @@ def confirm_import():
 
 @bp.route("/organisation", methods=["GET", "POST"])
 def organisation():
-    """Set the organisation's name, and whether a second HR admin approves changes that
-    would make an HR admin someone's leader."""
+    """Set the organisation's name, logo and accent colour, and whether a second HR admin
+    approves changes that would make an HR admin someone's leader."""
     current = Organisation.current() or Organisation(name="")
     form = OrganisationForm(obj=current)
     return make_change(
         services.save_organisation, current, form, form=form, back=url_for(".organisation"),
-        page=Page("admin/organisation.html", form=form),
+        page=Page("admin/organisation.html", form=form, organisation=current),
         done=_("The organisation's settings are saved."),
     )
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import time
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy import ForeignKey, LargeBinary, String, select
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship, validates
 
 from ..extensions import db
 from ..passwords import hash_password, password_needs_rehash, verify_password
@@ -18,6 +21,52 @@ from .sessions import DEACTIVATED, PASSWORD_CHANGED, UserSession
 NAME_MAX = 120
 EMAIL_MAX = 254
 SHOWN_NAME_SECONDS = 60  # how long a process shows the organisation's name before reading it
+
+# Branding: a logo (PNG or JPEG, told apart by their first bytes, never by the name or the
+# type the browser gives; no SVG, which can carry script) and an accent colour.
+LOGO_MAX_BYTES = 200 * 1024
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+COLOUR = re.compile(r"#[0-9a-f]{6}")
+# The accent colour is the background of buttons with white text and the colour of links
+# on white: WCAG AA asks 4.5:1 for normal text.
+MIN_CONTRAST = 4.5
+DARKER = 0.72  # the header and hovers: the accent colour, darker
+
+
+def logo_type(data: bytes) -> str | None:
+    """The content type of a logo's bytes (PNG or JPEG), or None for anything else."""
+    return next((kind for magic, kind in LOGO_TYPES.items() if data.startswith(magic)), None)
+
+
+def _channels(colour: str) -> list[int]:
+    return [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+
+
+def contrast_with_white(colour: str) -> float:
+    """The WCAG 2.1 contrast ratio of white text on `colour` (#rrggbb), 1 to 21."""
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(c) for c in _channels(colour))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return 1.05 / (luminance + 0.05)
+
+
+def darker(colour: str) -> str:
+    return "#" + "".join(f"{round(c * DARKER):02x}" for c in _channels(colour))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What every page's header shows of the organisation: its name, whether it has a logo
+    and an accent colour, and the tag that names this version of them in their addresses
+    (so a browser may keep them for good)."""
+
+    name: str
+    tag: str | None = None
+    has_logo: bool = False
+    has_colour: bool = False
 
 
 class Organisation(db.Model):
@@ -30,27 +79,80 @@ class Organisation(db.Model):
     # Four eyes: a change that would make an HR admin someone's leader waits for a second
     # HR admin's approval instead of being refused.
     second_hr_approver: Mapped[bool] = mapped_column(default=False)
+    # Branding. The logo's bytes are read only to serve the logo (deferred).
+    logo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    logo_type: Mapped[str | None] = mapped_column(String(20))
+    accent_colour: Mapped[str | None] = mapped_column(String(7))
+    # A digest of the logo and the colour: changes whenever one of them does.
+    branding_tag: Mapped[str | None] = mapped_column(String(16))
 
     @classmethod
     def current(cls) -> Organisation | None:
         return db.session.scalar(select(cls).order_by(cls.id).limit(1))
 
+    @staticmethod
+    def colour_problem(colour: str) -> str | None:
+        """Why `colour` cannot be the accent colour, as a key; None when it can."""
+        if not COLOUR.fullmatch(colour):
+            return "format"
+        if contrast_with_white(colour) < MIN_CONTRAST:
+            return "contrast"
+        return None
+
+    def set_branding(self, logo: bytes | None, remove_logo: bool, colour: str | None) -> None:
+        """A new logo (checked bytes: PNG or JPEG, at most LOGO_MAX_BYTES), or none when
+        `remove_logo`, or the one it has; the accent colour (#rrggbb), or None for
+        Medsamtale's own."""
+        if logo:
+            kind = logo_type(logo)
+            if kind is None or len(logo) > LOGO_MAX_BYTES:
+                raise ValueError("not a logo")
+            self.logo, self.logo_type = logo, kind
+        elif remove_logo:
+            self.logo = self.logo_type = None
+        colour = (colour or "").strip().lower() or None
+        if colour is not None and self.colour_problem(colour):
+            raise ValueError("not an accent colour")
+        self.accent_colour = colour
+        if self.logo_type is None and colour is None:
+            self.branding_tag = None
+        else:
+            digest = hashlib.sha256((colour or "").encode())
+            digest.update(self.logo or b"")
+            self.branding_tag = digest.hexdigest()[:16]
+
+    @property
+    def stylesheet(self) -> str:
+        """The organisation's colours as CSS custom properties (base.html links it after
+        the app's own stylesheet)."""
+        if not self.accent_colour:
+            return ""
+        return (f":root {{ --brand: {self.accent_colour}; "
+                f"--brand-dark: {darker(self.accent_colour)}; }}\n")
+
     @classmethod
-    def shown_name(cls) -> str:
-        """The name every page's header shows, read at most once a minute by each process
-        (a page, an event stream's block, needs no query for it). A rename shows at once in
-        the process that made it, within a minute in the others."""
-        kept = current_app.extensions.get("organisation_name")
+    def shown(cls) -> Shown:
+        """What the header shows, read at most once a minute by each process (a page, an
+        event stream's block, needs no query for it). A change shows at once in the
+        process that made it, within a minute in the others."""
+        kept = current_app.extensions.get("organisation_shown")
         now = time.monotonic()
         if kept is None or now - kept[1] > SHOWN_NAME_SECONDS:
             organisation = cls.current()
-            kept = (organisation.name if organisation else "Medsamtale", now)
-            current_app.extensions["organisation_name"] = kept
+            shown = Shown("Medsamtale") if organisation is None else Shown(
+                organisation.name, organisation.branding_tag,
+                organisation.logo_type is not None, organisation.accent_colour is not None)
+            kept = (shown, now)
+            current_app.extensions["organisation_shown"] = kept
         return kept[0]
+
+    @classmethod
+    def shown_name(cls) -> str:
+        return cls.shown().name
 
     @staticmethod
     def forget_shown_name() -> None:
-        current_app.extensions.pop("organisation_name", None)
+        current_app.extensions.pop("organisation_shown", None)
 
 
 class User(UserMixin, db.Model):
