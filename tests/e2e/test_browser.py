@@ -173,7 +173,9 @@ def test_htmx_moves_a_question_with_the_csrf_header(app, page, live_server, hr):
 
     page.goto(live_server + "/admin/questions/")
     url = page.url
-    questions = page.locator("#bank article.theme").first.locator("li.question")
+    theme = page.locator("#bank details.theme").first
+    theme.locator("summary").first.click()  # themes are folded until opened
+    questions = theme.locator("li.question")
     ids = questions.evaluate_all("items => items.map(item => item.id)")
     assert len(ids) >= 2, ids
     page.evaluate("window.marker = 1")
