@@ -45,6 +45,17 @@ class BenchError(Exception):
 # The database and its meetings ----------------------------------------------------------
 
 
+def server_arguments(parser, database_help: str = "an empty PostgreSQL database (default SQLite)"):
+    """The options every gunicorn benchmark takes: the database and the server's shape."""
+    parser.add_argument("--database-url", help=database_help)
+    parser.add_argument("--wipe", action="store_true",
+                        help="drop everything in the PostgreSQL database's public schema first")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--worker-connections", type=int, default=4000,
+                        help="gevent connections per worker (4000)")
+    return parser
+
+
 def is_postgres(url: str) -> bool:
     return url.startswith(("postgres://", "postgresql"))
 

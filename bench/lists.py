@@ -118,13 +118,8 @@ async def run(args, server: h.Server, hello: h.Server, person: h.Person, leader_
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", help="an empty PostgreSQL database (default SQLite)")
-    parser.add_argument("--wipe", action="store_true",
-                        help="drop everything in the PostgreSQL database's public schema first")
+    h.server_arguments(parser, "an empty PostgreSQL database (default SQLite)")
     parser.add_argument("--people", type=int, default=5000, help="people (5000)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
-    parser.add_argument("--worker-connections", type=int, default=4000,
-                        help="gevent connections per worker (4000)")
     parser.add_argument("--requests", type=int, default=40, help="one-at-a-time requests (40)")
     parser.add_argument("--seconds", type=float, default=3.0, help="each wrk run (3)")
     parser.add_argument("--concurrency", type=int, default=4, help="wrk connections (4)")

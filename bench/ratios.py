@@ -175,13 +175,8 @@ async def idle_saves(args, server: h.Server, leader: h.Browser, meeting: h.Meeti
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", help="an empty PostgreSQL database (default SQLite)")
-    parser.add_argument("--wipe", action="store_true",
-                        help="drop everything in the PostgreSQL database's public schema first")
+    h.server_arguments(parser, "an empty PostgreSQL database (default SQLite)")
     parser.add_argument("--items", type=int, default=15, help="agenda items (15)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
-    parser.add_argument("--worker-connections", type=int, default=4000,
-                        help="gevent connections per worker (4000)")
     parser.add_argument("--seconds", type=float, default=5.0, help="each rate run (5)")
     parser.add_argument("--concurrency", type=int, default=8, help="wrk connections (8)")
     parser.add_argument("--saves", type=int, default=200, help="idle saves (200)")

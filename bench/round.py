@@ -90,9 +90,7 @@ HX = {"HX-Request": "true"}
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="PostgreSQL, empty, for part 1 (and 3)")
-    parser.add_argument("--wipe", action="store_true",
-                        help="drop everything in the PostgreSQL database's public schema first")
+    h.server_arguments(parser, "PostgreSQL, empty, for part 1 (and 3)")
     parser.add_argument("--parts", default="round,polling,ratios",
                         help="which parts to run (round,polling,ratios)")
     parser.add_argument("--meetings", type=int, default=1000, help="meetings in the round (1000)")
@@ -103,9 +101,6 @@ def main() -> int:
                         help="how long they poll, after 2 s not counted (10)")
     parser.add_argument("--polling-workers", type=int, default=1,
                         help="gunicorn workers on SQLite (1: presence is per process)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
-    parser.add_argument("--worker-connections", type=int, default=4000,
-                        help="gevent connections per worker (4000)")
     parser.add_argument("--seconds", type=float, default=5.0,
                         help="length of each requests-per-second run (5)")
     parser.add_argument("--concurrency", type=int, default=8,

@@ -7,6 +7,7 @@ Also here: the check that a form was not opened on an older state of the convers
 
 from flask import abort, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -52,14 +53,35 @@ def is_employee(conversation: Conversation) -> bool:
     return conversation.employee_id == current_user.id
 
 
+# What changed since the page was opened, by Conversation.last_change.
+STALE_REASONS = {
+    "plan": _l("The time, place or length of the conversation was changed after you opened "
+               "this page."),
+    "invited": _l("The invitation was sent after you opened this page."),
+    "cancelled": _l("The conversation was cancelled after you opened this page."),
+    "accepted": _l("The employee accepted the time after you opened this page."),
+    "proposed": _l("The employee proposed another time after you opened this page."),
+    "time_kept": _l("The leader kept the planned time after you opened this page."),
+    "ready": _l("The employee said the preparation is ready after you opened this page."),
+    "reopened": _l("The preparation was opened again after you opened this page."),
+    "started": _l("The meeting began after you opened this page."),
+    "ended": _l("The meeting ended after you opened this page."),
+}
+
+
 def is_stale(conversation: Conversation) -> bool:
     """True when the form came from a page older than the conversation's last change."""
     sent = request.form.get("version")
     return sent is not None and sent != str(conversation.version)
 
 
-def stale_message() -> str:
-    return _(
-        "The conversation changed after you opened this page, so nothing was saved. "
-        "Look at it again and repeat what you meant to do."
-    )
+def stale_message(conversation: Conversation | None = None) -> str:
+    """Says what changed since the page was opened, and that nothing was saved."""
+    reason = STALE_REASONS.get(conversation.last_change) if conversation is not None else None
+    if reason is None:
+        return _(
+            "The conversation changed after you opened this page, so nothing was saved. "
+            "Look at it again and repeat what you meant to do."
+        )
+    return _("%(what)s Nothing was saved: look at the page again and repeat what you meant "
+             "to do.", what=reason)

@@ -68,7 +68,7 @@ def make_change(
         return _unchanged(VALIDATION_FAILED, first_error(form), None, **answers)
     try:
         if stale is not None and is_stale(stale):
-            raise Refused(stale_message())
+            raise Refused(stale_message(stale))
         result = change(*args)
     except Refused as refused:
         db.session.rollback()

@@ -856,6 +856,13 @@ def test_the_pages_own_autosaves_and_the_leaders_preparation_leave_ready_fresh(
     assert [m["To"] for m in deliver()] == [EMAILS["lars"]]
 
 
+WHAT_CHANGED = {
+    "moved": "Tid, sted eller varighet for samtalen ble endret etter at du åpnet denne siden.",
+    "cancelled": "Samtalen ble avlyst etter at du åpnet denne siden.",
+    "reopened elsewhere": "Forberedelsen ble åpnet igjen etter at du åpnet denne siden.",
+}
+
+
 @pytest.mark.parametrize("what", ["moved", "cancelled", "reopened elsewhere"])
 def test_ready_from_a_page_older_than_a_real_change_is_refused(app, client, anne, standard,
                                                                what, deliver, mailbox):
@@ -874,11 +881,13 @@ def test_ready_from_a_page_older_than_a_real_change_is_refused(app, client, anne
             conversations.cancel(found)
         else:
             found.employee_ready_at = None
-            found.record_change()  # as a second "ready" and "reopen" would
+            found.record_change("reopened")  # as a second "ready" and "reopen" would
         db.session.commit()
     new_mail(deliver, mailbox)
     before = everything(app, anne)
-    flashed_error(client, client.post(f"/prepare/{anne}/ready", data={"version": version}))
+    page = flashed_error(client, client.post(f"/prepare/{anne}/ready", data={"version": version}))
+    # The message says what changed, and that nothing was saved.
+    assert WHAT_CHANGED[what] in page and "Ingenting ble lagret" in page
     assert everything(app, anne) == before
     assert deliver() == []
 

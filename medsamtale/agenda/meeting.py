@@ -64,7 +64,7 @@ def start(conversation: Conversation) -> None:
     conversation.started_at = utcnow()
     conversation.proposed_starts_at = None
     conversation.refresh_state()
-    conversation.record_change()
+    conversation.record_change("started")
     for position, item in enumerate(_build(conversation)):
         item.position = position
         item.changed_in = version
@@ -158,7 +158,7 @@ def end(conversation: Conversation, carry_ids: set[int]) -> None:
     check_in_progress(conversation)
     conversation.held_at = utcnow()
     conversation.refresh_state()
-    conversation.record_change()
+    conversation.record_change("ended")
     version = bump(conversation)
     # The texts' earlier versions were kept only to merge saves made during the meeting.
     db.session.execute(delete(AgendaText).where(AgendaText.item_id.in_(

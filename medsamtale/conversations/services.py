@@ -98,7 +98,7 @@ def change(conversation: Conversation, **details) -> bool:
         conversation.accepted_at = None
         conversation.employee_reminded_at = conversation.leader_reminded_at = None
     conversation.refresh_state()
-    conversation.record_change()
+    conversation.record_change("plan")
     if moved and conversation.is_sent:
         conversation.calendar_sequence += 1
         _send(conversation, "invitation", calendar.REQUEST, update=True)
@@ -113,7 +113,7 @@ def send_invitation(conversation: Conversation) -> None:
         raise Refused(_l("The time has passed. Choose a new time first."))
     conversation.invited_at = utcnow()
     conversation.refresh_state()
-    conversation.record_change()
+    conversation.record_change("invited")
     _send(conversation, "invitation", calendar.REQUEST, update=False)
 
 
@@ -122,7 +122,7 @@ def cancel(conversation: Conversation) -> None:
         raise Refused(_l("This conversation can no longer be cancelled."))
     conversation.cancelled_at = utcnow()
     conversation.refresh_state()
-    conversation.record_change()
+    conversation.record_change("cancelled")
     if conversation.is_sent:
         conversation.calendar_sequence += 1
         _send(conversation, "cancellation", calendar.CANCEL)
@@ -137,7 +137,7 @@ def accept(conversation: Conversation) -> None:
     conversation.proposed_starts_at = None
     conversation.proposal_comment = ""
     conversation.refresh_state()
-    conversation.record_change()
+    conversation.record_change("accepted")
     queue_email(conversation.leader, "invitation_accepted", **email_links(conversation))
 
 
@@ -148,7 +148,7 @@ def propose_time(conversation: Conversation, starts_at: datetime, comment: str) 
     conversation.proposal_comment = comment
     conversation.accepted_at = None
     conversation.refresh_state()
-    conversation.record_change()
+    conversation.record_change("proposed")
     queue_email(conversation.leader, "time_proposed", **email_links(conversation))
 
 
@@ -167,7 +167,7 @@ def keep_time(conversation: Conversation) -> None:
     conversation.proposed_starts_at = None
     conversation.proposal_comment = ""
     conversation.refresh_state()
-    conversation.record_change()
+    conversation.record_change("time_kept")
     queue_email(conversation.employee, "time_kept", proposed=proposed, **email_links(conversation))
 
 

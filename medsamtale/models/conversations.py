@@ -85,6 +85,8 @@ class Conversation(db.Model):
     # ready, the meeting, cancelling), so a form opened before it is recognised as stale.
     # What the parties write while preparing saves itself and does not raise it.
     version: Mapped[int] = mapped_column(default=1)
+    # What that last change was (a key of access.STALE_REASONS), for the stale page's message.
+    last_change: Mapped[str] = mapped_column(String(20), default="", server_default="")
     # The calendar event: the UID never changes; SEQUENCE rises with every change sent.
     calendar_uid: Mapped[str] = mapped_column(
         String(100), unique=True, default=lambda: f"{uuid.uuid4()}@medsamtale"
@@ -189,10 +191,11 @@ class Conversation(db.Model):
         ]
         self.state = next((state for when, state in facts if when is not None), PLANNED)
 
-    def record_change(self) -> None:
+    def record_change(self, what: str) -> None:
         """Mark a change of the plan or the stage, so that a form opened before it is
         recognised as stale (preparation/services.py: autosaves do not call this)."""
         self.version = (self.version or 0) + 1
+        self.last_change = what
 
     @property
     def employee_topic_list(self) -> list[str]:

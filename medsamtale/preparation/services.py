@@ -147,7 +147,7 @@ def mark_employee_ready(conversation: Conversation) -> None:
         raise Refused(_l("Pick at least one question first."))
     conversation.employee_ready_at = utcnow()
     _started(conversation)
-    conversation.record_change()
+    conversation.record_change("ready")
     queue_email(conversation.leader, "preparation_ready", **email_links(conversation))
 
 
@@ -156,7 +156,7 @@ def reopen_employee_preparation(conversation: Conversation) -> None:
         raise Refused(_l("The preparation is already open."))
     conversation.employee_ready_at = None
     conversation.refresh_state()
-    conversation.record_change()
+    conversation.record_change("reopened")
 
 
 def _leader_may_change(conversation: Conversation) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-12-10 09:00:00.000000
+Create Date: 2026-12-02 07:00:00.000000
 
 """
 from alembic import op

@@ -15,22 +15,18 @@ The module builds its world once: one app and one live server for all its cases,
 person logged in once in a browser context of their own, reused by every case."""
 
 import re
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
-from sqlalchemy.pool import NullPool
-from werkzeug.serving import make_server
 
 from medsamtale import create_app
-from medsamtale.agenda.hub import hub
-from medsamtale.extensions import db, limiter
+from medsamtale.extensions import db
 from tests.a11y import axe_problems, overflow_problems, report
-from tests.fixtures.app import PASSWORD
-from tests.fixtures.browser import log_in, new_context
+from tests.fixtures.app import PASSWORD, app_settings, made_app
+from tests.fixtures.browser import log_in, new_context, serving
 from tests.fixtures.domain import agree_actions
 from tests.helpers import wait_for_htmx
 
@@ -44,51 +40,23 @@ WIDTHS = {"390": PHONE, "1280": DESKTOP}
 
 
 @pytest.fixture(scope="module")
-def app_config(migrated_database, smtp_server, tmp_path_factory):
+def app_config(migrated_database, smtp_server):
     """The app's test settings (tests/fixtures/app.py), with CSRF on as in production."""
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": migrated_database,
-        "WTF_CSRF_ENABLED": True,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp_server.port,
-        "MAIL_SUPPRESS_SEND": False,
-        "MAIL_DEFAULT_SENDER": "Medsamtale <medsamtale@test.example>",
-        "PUBLIC_BASE_URL": "https://medsamtale.test.example",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "HTMX_CDN_URL": "",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool},
-    }
+    return app_settings(migrated_database, smtp_server.port, WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture(scope="module")
 def app(app_config):
     """The app for every case of this module; emptied at its end as the per-test app is."""
-    app = create_app(app_config)
-    with app.app_context():
-        limiter.reset()
-    hub.presence.clear()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":  # the audit log's trigger refuses deletes
-                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-        db.engine.dispose()
+    with made_app(app_config) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
 def live_server(app):
-    """The app served over real HTTP (as tests/fixtures/browser.py), for the module."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    """The app served over real HTTP, for the module."""
+    with serving(app) as url:
+        yield url
 
 
 @dataclass
