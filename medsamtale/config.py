@@ -54,6 +54,12 @@ def from_environment(instance_path: str) -> dict:
         # catcher is the mail server (devmail.mailbox.catching), never behind HTTPS.
         "MAIL_CATCHER_DIR": os.environ.get("MAIL_CATCHER_DIR", ""),
         "MAIL_CATCHER_PORT": _int("MAIL_CATCHER_PORT", 0),
+        # -- sign-in through OpenID Connect (medsamtale/sso) --
+        # -- end sso --
+        # -- second factors and local log-in (medsamtale/factors) --
+        # -- end factors --
+        # -- provisioning (medsamtale/scim) --
+        # -- end scim --
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_RETRY_BASE_SECONDS": _int("OUTBOX_RETRY_BASE_SECONDS", 30),
         "OUTBOX_POLL_SECONDS": _int("OUTBOX_POLL_SECONDS", 5),

@@ -12,6 +12,9 @@ from .people import Organisation, User
 from .questions import FollowUpPrompt, Question, QuestionSet, Theme
 from .sessions import UserSession
 
+# Issue 14: sign-in through OpenID Connect, second factors, provisioning (their tables).
+from . import factors, identities, provisioning  # noqa: E402,F401,I001
+
 __all__ = [
     "Action",
     "ActionUpdate",

@@ -1,0 +1,5 @@
+"""SCIM 2.0 provisioning from the directory (Entra ID): /scim/v2/Users and Groups with an HR-issued bearer token."""
+
+from flask import Blueprint
+
+bp = Blueprint("scim", __name__, url_prefix="/scim/v2")
