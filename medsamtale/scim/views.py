@@ -1,4 +1,5 @@
-"""SCIM 2.0 provisioning from the directory (Entra ID): /scim/v2/Users and Groups with an HR-issued bearer token."""
+"""SCIM 2.0 provisioning from the directory (Entra ID): /scim/v2/Users and Groups with an HR-issued
+bearer token."""
 
 from flask import Blueprint
 

@@ -1,4 +1,5 @@
-"""OpenID Connect sign-in (Authlib): the provider's button on the log-in page, the callback, linking accounts, log-out at the provider."""
+"""OpenID Connect sign-in (Authlib): the provider's button on the log-in page, the callback,
+linking accounts, log-out at the provider."""
 
 from flask import Blueprint
 
