@@ -17,8 +17,23 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table('oidc_identity',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('issuer', sa.String(length=255), nullable=False),
+    sa.Column('subject', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_oidc_identity_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_oidc_identity')),
+    sa.UniqueConstraint('issuer', 'subject', name=op.f('uq_oidc_identity_issuer'))
+    )
+    with op.batch_alter_table('oidc_identity', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_oidc_identity_user_id'), ['user_id'], unique=False)
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('oidc_identity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_oidc_identity_user_id'))
+
+    op.drop_table('oidc_identity')
