@@ -36,6 +36,9 @@ ACTION_LABELS = {
     "factor_failed": _l("Second factor refused"),
     "recovery_codes_made": _l("New recovery codes made"),
     "factors_reset": _l("Second factors reset by HR"),
+    # Sign-in through OpenID Connect (medsamtale/sso; a refusal is a failed log-in, with
+    # method "oidc" and its reason)
+    "oidc_sign_in": _l("Signed in through the sign-in service"),
     # Provisioning from the directory (medsamtale/scim)
     "scim_refused": _l("Directory request refused"),
     "scim_user_created": _l("Person created by the directory"),

@@ -2,19 +2,14 @@
 linking accounts, log-out at the provider."""
 
 from flask import Blueprint, flash, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..audit.log import ACTION_LABELS
 from ..change import make_change
 from ..roles import public
 from . import services
 
 bp = Blueprint("sso", __name__, url_prefix="/sso")
 
-# The audit page's name for the event services.finish records (a refusal is a failed
-# log-in, with method "oidc" and its reason).
-ACTION_LABELS.setdefault("oidc_sign_in", _l("Signed in through the sign-in service"))
 
 
 @bp.route("/login")
