@@ -85,11 +85,14 @@ def register_blueprints(app: Flask) -> None:
     from .branding.views import bp as branding_bp
     from .conversations.views import bp as conversations_bp
     from .devmail.views import bp as devmail_bp
+    from .factors.views import bp as factors_bp
     from .followup.views import bp as followup_bp
     from .main.views import bp as main_bp
     from .minutes.views import bp as minutes_bp
     from .preparation.views import bp as preparation_bp
     from .questionbank.views import bp as questionbank_bp
+    from .scim.views import bp as scim_bp
+    from .sso.views import bp as sso_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -104,6 +107,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(branding_bp)
     app.register_blueprint(devmail_bp)
+    app.register_blueprint(sso_bp)
+    app.register_blueprint(factors_bp)
+    app.register_blueprint(scim_bp)
     audit_log.init_app(app)  # what the audit log records by itself
 
     @app.before_request

@@ -54,6 +54,48 @@ def from_environment(instance_path: str) -> dict:
         # catcher is the mail server (devmail.mailbox.catching), never behind HTTPS.
         "MAIL_CATCHER_DIR": os.environ.get("MAIL_CATCHER_DIR", ""),
         "MAIL_CATCHER_PORT": _int("MAIL_CATCHER_PORT", 0),
+        # -- sign-in through OpenID Connect (medsamtale/sso) --
+        # The provider's issuer (its discovery document is at
+        # <issuer>/.well-known/openid-configuration); "" turns sign-in through it off.
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").rstrip("/"),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_SCOPES": os.environ.get("OIDC_SCOPES", "openid email profile"),
+        # The button on the log-in page, such as "Logg inn med Microsoft".
+        "OIDC_BUTTON_LABEL": os.environ.get("OIDC_BUTTON_LABEL", ""),
+        # The claim holding the person's address (Entra ID: "preferred_username" works too).
+        "OIDC_EMAIL_CLAIM": os.environ.get("OIDC_EMAIL_CLAIM", "email"),
+        # Take the address claim as verified without `email_verified`: only for a provider
+        # that is the organisation's own directory (its tenant assigns the addresses).
+        "OIDC_TRUST_EMAIL": _bool("OIDC_TRUST_EMAIL", False),
+        # Make an account (as employee) for a verified address that has none.
+        "OIDC_CREATE_USERS": _bool("OIDC_CREATE_USERS", False),
+        # -- end sso --
+        # -- second factors and local log-in (medsamtale/factors) --
+        # false: no password form and no password log-in, except for an HR admin with a
+        # second factor (the break-glass account); nor are password links sent to others.
+        "LOCAL_LOGIN": _bool("LOCAL_LOGIN", True),
+        # Who must have a second factor: such a person without one sets one up right after
+        # the password, before any other page.
+        "MFA_REQUIRED_FOR_HR": _bool("MFA_REQUIRED_FOR_HR", True),
+        "MFA_REQUIRED_FOR_LEADERS": _bool("MFA_REQUIRED_FOR_LEADERS", False),
+        # How long the step between the password and the second factor may take.
+        "FACTOR_STEP_MINUTES": _int("FACTOR_STEP_MINUTES", 5),
+        # Passkeys (WebAuthn): the relying party's id, a domain ("" for the host of
+        # PUBLIC_BASE_URL), and the origin the browser reports ("" for PUBLIC_BASE_URL).
+        "WEBAUTHN_RP_ID": os.environ.get("WEBAUTHN_RP_ID", ""),
+        "WEBAUTHN_ORIGIN": os.environ.get("WEBAUTHN_ORIGIN", ""),
+        # -- end factors --
+        # -- provisioning (medsamtale/scim) --
+        # Requests the directory may make per address, and requests with a wrong or revoked
+        # token per address (a refused one is answered 429 in SCIM's error shape).
+        "SCIM_RATE_LIMIT": os.environ.get("SCIM_RATE_LIMIT", "1200 per minute"),
+        "SCIM_AUTH_FAILURE_LIMIT": os.environ.get("SCIM_AUTH_FAILURE_LIMIT",
+                                                  "20 per 15 minutes"),
+        # Whether a person the directory creates is emailed a link to choose a password
+        # (off: they sign in through single sign-on, or HR sends the link from their page).
+        "SCIM_WELCOME_EMAIL": _bool("SCIM_WELCOME_EMAIL", False),
+        # -- end scim --
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_RETRY_BASE_SECONDS": _int("OUTBOX_RETRY_BASE_SECONDS", 30),
         "OUTBOX_POLL_SECONDS": _int("OUTBOX_POLL_SECONDS", 5),

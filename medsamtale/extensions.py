@@ -55,11 +55,12 @@ login_manager = LoginManager()
 babel = Babel()
 limiter = Limiter(key_func=client_address)
 
-THROTTLED_BLUEPRINT = "auth"  # log-in and password links; nothing else is rate limited
+# Log-in and password links, and the second factor; nothing else is rate limited.
+THROTTLED_BLUEPRINTS = ("auth", "factors")
 
 
 def init_limiter(app) -> None:
-    """Flask-Limiter guards the views of THROTTLED_BLUEPRINT (their @limiter.limit); the
+    """Flask-Limiter guards the views of THROTTLED_BLUEPRINTS (their @limiter.limit); the
     hooks it adds run for that blueprint's requests only, so no other request pays."""
     hook_lists = (app.before_request_funcs, app.after_request_funcs,
                   app.teardown_request_funcs)
@@ -68,7 +69,8 @@ def init_limiter(app) -> None:
     for hooks, existing in zip(hook_lists, before, strict=True):
         added = [f for f in hooks.get(None, []) if f not in existing]
         hooks[None] = existing
-        hooks.setdefault(THROTTLED_BLUEPRINT, []).extend(added)
+        for blueprint in THROTTLED_BLUEPRINTS:
+            hooks.setdefault(blueprint, []).extend(added)
 
 
 SESSIONS_KEPT = 20_000  # decoded session cookies kept per process

@@ -52,7 +52,8 @@ def init_app(app: Flask) -> None:
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.url_map.converters["id"] = IdConverter
-    policy = content_security_policy(app.config.get("HTMX_CDN_URL") or "")
+    policy = content_security_policy(app.config.get("HTMX_CDN_URL") or "",
+                                     sign_in_origin(app.config.get("OIDC_ISSUER") or ""))
     headers = {
         "Content-Security-Policy": policy,
         "X-Content-Type-Options": "nosniff",
@@ -76,10 +77,18 @@ def init_app(app: Flask) -> None:
         return response
 
 
-def content_security_policy(cdn_url: str) -> str:
+def sign_in_origin(issuer: str) -> str:
+    """The OpenID provider's origin (OIDC_ISSUER, medsamtale/sso): logging out, a form, is
+    sent on to its end-session endpoint, which form-action must allow; "" for none."""
+    parts = urlsplit(issuer)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def content_security_policy(cdn_url: str, sign_in: str = "") -> str:
     """The policy: everything from this site only; scripts also from the one pinned htmx
     file on the CDN (its integrity hash is on the script tag); no inline script or style,
-    no eval, no plugins, no framing, forms posting to this site only."""
+    no eval, no plugins, no framing, forms posting to this site only (and logging out sent
+    on to the OpenID provider's origin `sign_in`, when there is one)."""
     scripts = "'self'" + (f" {cdn_url}" if cdn_url else "")
     return "; ".join((
         "default-src 'self'",
@@ -88,7 +97,7 @@ def content_security_policy(cdn_url: str) -> str:
         "img-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
-        "form-action 'self'",
+        "form-action 'self'" + (f" {sign_in}" if sign_in else ""),
         "frame-ancestors 'none'",
     ))
 

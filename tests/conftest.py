@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.fixtures.domain",
     "tests.fixtures.rendering",
     "tests.fixtures.browser",
+    "tests.fixtures.oidc",
 ]
 
 IN_CI = os.environ.get("CI") == "true"

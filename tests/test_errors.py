@@ -133,7 +133,8 @@ def test_no_route_answers_with_a_default_page_or_a_500(app, as_, people):
               "action_id": 1, "number": 1, "employee_id": people["anne"],
               "user_id": people["anne"], "set_id": 1, "theme_id": 1, "question_id": 1,
               "item_kind": "themes", "kind": "themes", "action": "retire", "token": "x",
-              "session_id": 1, "change_id": 1, "decision": "approve"}
+              "session_id": 1, "change_id": 1, "decision": "approve", "passkey_id": 1,
+              "token_id": 1, "scim_id": "1", "rest": "Groups"}
     rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
     for who in ("anne", "lars", "hr"):
         for rule in rules:

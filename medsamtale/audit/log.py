@@ -29,6 +29,22 @@ ACTION_LABELS = {
     "four_eyes_requested": _l("Change waiting for a second HR admin"),
     "four_eyes_approved": _l("Change approved by a second HR admin"),
     "four_eyes_rejected": _l("Change rejected by a second HR admin"),
+    # Second factors (medsamtale/factors)
+    "factor_added": _l("Second factor added"),
+    "factor_removed": _l("Second factor removed"),
+    "factor_used": _l("Second factor used"),
+    "factor_failed": _l("Second factor refused"),
+    "recovery_codes_made": _l("New recovery codes made"),
+    "factors_reset": _l("Second factors reset by HR"),
+    # Sign-in through OpenID Connect (medsamtale/sso; a refusal is a failed log-in, with
+    # method "oidc" and its reason)
+    "oidc_sign_in": _l("Signed in through the sign-in service"),
+    # Provisioning from the directory (medsamtale/scim)
+    "scim_refused": _l("Directory request refused"),
+    "scim_user_created": _l("Person created by the directory"),
+    "scim_user_changed": _l("Person changed by the directory"),
+    "scim_token_created": _l("Directory token made"),
+    "scim_token_revoked": _l("Directory token revoked"),
     hooks.HR_CHANGE: _l("HR change"),
     READ: _l("Opened a conversation page"),
 }

@@ -6,20 +6,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, session, url_for
 from sqlalchemy import update
 
 from .. import audit
 from ..extensions import db
+from ..factors import services as factors
 from ..models import PasswordToken, User
 from ..models.accounts import RESET, WELCOME
+from ..models.factors import has_factor
 from ..models.people import EMAIL_MAX, normalise_email
 from ..models.tokens import new_token
 from ..outbox import queue_email
 from ..passwords import verify_nothing
 from ..timeutil import utcnow
 from ..urls import public_url
-from .sessions import current_session, log_out
+from .sessions import current_session, log_in, log_out
 
 
 def check_login(email: str, password: str) -> User | None:
@@ -30,7 +32,12 @@ def check_login(email: str, password: str) -> User | None:
     user = User.by_email(email)
     if user is not None and user.password_hash:
         if user.check_password(password) and user.active:
-            return user
+            if factors.may_use_password(user):
+                return user
+            # LOCAL_LOGIN is off and this is not the break-glass account: the same answer
+            # as a wrong password.
+            audit.record("login_failed", actor=None, subject=user, why="local_login_off")
+            return None
     else:
         verify_nothing(password)
     if user is not None:
@@ -38,6 +45,20 @@ def check_login(email: str, password: str) -> User | None:
     else:
         audit.record("login_failed", actor=None, email=normalise_email(email)[:EMAIL_MAX])
     return None
+
+
+def after_password(user: User, next_url: str) -> str:
+    """Where a correct password leads: to the second step for a person with a second
+    factor (no session yet); otherwise the session begins, and a person who must have a
+    factor and has none goes to set one up first."""
+    if has_factor(user.id):
+        factors.begin_step(user, next_url)
+        return url_for("factors.second_step")
+    log_in(user)
+    if factors.requires_factor(user):
+        session[factors.SETUP_NEEDED] = True
+        return url_for("factors.index")
+    return next_url
 
 
 def send_password_link(user: User, purpose: str) -> None:
@@ -62,7 +83,7 @@ def request_reset_link(email: str) -> None:
     else:
         audit.record("password_link_requested", actor=None,
                      email=normalise_email(email)[:EMAIL_MAX])
-    if user is not None and user.active:
+    if user is not None and user.active and factors.may_use_password(user):
         send_password_link(user, RESET)
         return
     stand_in = User(name=email, email=normalise_email(email)[:EMAIL_MAX],

@@ -13,9 +13,10 @@ from ..models import PasswordToken, UserSession
 from ..models.people import normalise_email
 from ..roles import public
 from ..security import safe_next
+from ..sso.services import end_session_url
 from . import email_change, services, sessions
 from .forms import WRONG_CURRENT, ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
-from .sessions import log_in, log_out
+from .sessions import log_out
 
 bp = Blueprint("auth", __name__)
 
@@ -54,8 +55,8 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     return make_change(
-        lambda: log_in(form.user), form=form, back=safe_next(request.args.get("next")),
-        page=Page("auth/login.html", form=form),
+        lambda: services.after_password(form.user, safe_next(request.args.get("next"))),
+        form=form, back=lambda url: url, page=Page("auth/login.html", form=form),
     )
 
 
@@ -76,8 +77,10 @@ def too_many_attempts(_error):
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out and go back to the login page."""
-    return make_change(log_out, back=url_for("auth.login"), done=_("You are logged out."))
+    """Log out and go back to the login page (through the OpenID provider's log-out, after
+    signing in through it: sso.services.end_session_url, read before the session ends)."""
+    back = end_session_url() or url_for("auth.login")
+    return make_change(log_out, back=back, done=_("You are logged out."))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

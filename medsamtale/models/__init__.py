@@ -1,5 +1,7 @@
 """The database models, one module per area."""
 
+# Issue 14: sign-in through OpenID Connect, second factors, provisioning (their tables).
+from . import factors, identities, provisioning  # noqa: E402,F401,I001
 from .accounts import PasswordToken
 from .agenda import AgendaItem, AgendaText
 from .audit import AuditEvent

@@ -268,6 +268,10 @@
     if (!(form instanceof HTMLFormElement) || form.id === "agenda-sync") return;
     own += 1;
     form.pending = event.detail.ctx.ownCounted = true;
+    // The items as they were when the item was sent: a poll may bring it before the answer.
+    if (form.matches("form.add-item")) {
+      form.itemsBefore = (itemsNow() || []).map(function (i) { return i.id; });
+    }
   }
 
   function itemsNow() {
@@ -326,11 +330,12 @@
 
   function keepFocus(was, now) {
     var ids = was.items.map(function (i) { return i.id; });
-    var added = now.filter(function (i) { return ids.indexOf(i.id) < 0; });
     // The page's own change: an added item's text gets the focus; after a removal, the
     // item that took its place; after a move or a mark, the button used.
     if (was.source && was.source.matches && was.source.matches("form.add-item")) {
-      var text = added.length && document.getElementById("text-" + added[0].id);
+      var sentWith = was.source.itemsBefore || ids;
+      var mine = now.filter(function (i) { return sentWith.indexOf(i.id) < 0; });
+      var text = mine.length && document.getElementById("text-" + mine[mine.length - 1].id);
       if (text) { text.focus(); return; }
     }
     if (was.item && was.action) {

@@ -246,6 +246,13 @@ def send_with_errors(fields: dict | None = None):
     return act
 
 
+def start_an_authenticator_app(page):
+    """From the factors page, begin setting up an app: the page with the QR code."""
+    with page.expect_navigation():
+        page.locator("main form[action$='/totp/start'] button[type=submit]").click()
+    expect(page.locator("main img[src$='qr.svg']")).to_be_visible()
+
+
 def conversation(key: str, template: str):
     return lambda w: template.format(c=w.conversations[key])
 
@@ -281,6 +288,9 @@ VISITS = {
               act=send_with_errors()),
     ],
     "auth.account_sessions": [Visit("anne", "employee", lambda w: "/account/sessions")],
+    "factors.index": [Visit("anne", "employee", lambda w: "/account/factors")],
+    "factors.totp": [Visit("frida", "setting-up", lambda w: "/account/factors",
+                           act=start_an_authenticator_app)],
     "auth.confirm_email": [
         Visit("anne", "valid-link", lambda w: f"/account/email/{w.tokens['email']}"),
         Visit("anne", "link-problem", lambda w: "/account/email/not-a-token", 410),
@@ -351,6 +361,9 @@ VISITS = {
     "admin.import_users": [Visit("hr", "hr-admin", lambda w: "/admin/import")],
     "admin.organisation": [Visit("hr", "hr-admin", lambda w: "/admin/organisation")],
     "admin.pending": [Visit("hr", "hr-admin", lambda w: "/admin/pending")],
+    "factors.reset": [Visit("hr", "hr-admin", lambda w: (
+        f"/admin/users/{w.people['anne']}/factors/reset"))],
+    "scim.tokens": [Visit("hr", "hr-admin", lambda w: "/admin/scim")],
     "audit.index": [Visit("hr", "hr-admin", lambda w: "/admin/audit/")],
     "questionbank.index": [Visit("hr", "hr-admin", lambda w: "/admin/questions/")],
     "questionbank.edit_question": [Visit("hr", "hr-admin", lambda w: (
@@ -385,6 +398,18 @@ NOT_PAGES = {
     "minutes.pdf_version": "a PDF",
     "branding.logo": "an image",
     "branding.stylesheet": "a style sheet",
+    "factors.totp_qr": "an image (the QR code on the set-up page)",
+    # Reached only between the password and the second factor; tests/e2e/test_factors.py
+    # runs axe on it there.
+    "factors.second_step": "the log-in's second step (checked in tests/e2e/test_factors.py)",
+    "sso.login": "a redirect to the OpenID provider",
+    "sso.callback": "the OpenID provider's answer, which redirects",
+    "scim.users": "the SCIM API (JSON for the directory)",
+    "scim.user": "the SCIM API (JSON for the directory)",
+    "scim.service_provider_config": "the SCIM API (JSON for the directory)",
+    "scim.resource_types": "the SCIM API (JSON for the directory)",
+    "scim.schemas": "the SCIM API (JSON for the directory)",
+    "scim.unknown": "the SCIM API (JSON for the directory)",
     # Only on a developer's machine, while the local mail catcher is the mail server; a 404
     # everywhere else, here too.
     "devmail.index": "the local mail catcher's page (developer's machine only)",
