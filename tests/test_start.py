@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import unavailable
 from tests.fixtures.mail import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +77,7 @@ class Started:
 @pytest.fixture
 def environment(tmp_path):
     if not (ROOT / ".venv" / "bin" / "flask").exists():
-        pytest.skip("scripts/start is run from a checkout with its .venv")
+        unavailable("scripts/start is run from a checkout with its .venv")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("MAIL_", "DATABASE_URL", "PUBLIC_BASE_URL", "TEST_", "FLASK_",
                                 "PYTEST_"))}
