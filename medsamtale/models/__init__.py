@@ -2,19 +2,31 @@
 
 # Issue 14: sign-in through OpenID Connect, second factors, provisioning (their tables).
 from . import factors, identities, provisioning  # noqa: E402,F401,I001
+# Issue 15: units, rounds, deputies and shares.
+from . import leadership, rounds, units  # noqa: E402,F401,I001
 from .accounts import PasswordToken
 from .agenda import AgendaItem, AgendaText
 from .audit import AuditEvent
 from .conversations import Conversation, Pick
 from .followup import Action, ActionUpdate
+from .leadership import Deputy, MinutesShare
 from .hr_changes import EmailChange, PendingChange
 from .minutes import Minutes, MinutesPoint, MinutesVersion
 from .outbox import OutboxMessage
 from .people import Organisation, User
 from .questions import FollowUpPrompt, Question, QuestionSet, Theme
+from .rounds import Round, RoundMember, RoundReminder, RoundUnit
 from .sessions import UserSession
+from .units import Unit
 
 __all__ = [
+    "Deputy",
+    "MinutesShare",
+    "Round",
+    "RoundMember",
+    "RoundReminder",
+    "RoundUnit",
+    "Unit",
     "Action",
     "ActionUpdate",
     "AgendaItem",

@@ -76,6 +76,11 @@ class Conversation(db.Model):
     employee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     leader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     question_set_id: Mapped[int] = mapped_column(ForeignKey("question_set.id"))
+    # The round (models/rounds.py) it belongs to: planned in the round's period for one of
+    # its members. None for a conversation outside any round.
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"), index=True)
+    # The leader a deputy (models/leadership.py) holds it for; None when held by the leader.
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     starts_at: Mapped[datetime]  # naive UTC
     duration_minutes: Mapped[int] = mapped_column(default=DEFAULT_DURATION)
     place: Mapped[str] = mapped_column(String(PLACE_MAX))

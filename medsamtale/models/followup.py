@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, String, Text, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -37,6 +37,9 @@ class Action(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"), index=True)
+    # The leader who follows it up: the conversation's leader when it was agreed, the
+    # employee's new leader after a change of leader (leadership/services.py).
+    leader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     what: Mapped[str] = mapped_column(String(ACTION_WHAT_MAX))
     responsible: Mapped[str] = mapped_column(String(10))  # EMPLOYEE, LEADER or OTHER
@@ -49,6 +52,7 @@ class Action(db.Model):
     reminded_overdue_at: Mapped[datetime | None]
 
     conversation: Mapped[Conversation] = relationship()
+    leader: Mapped[User] = relationship(foreign_keys=[leader_id])
     updates: Mapped[list[ActionUpdate]] = relationship(
         order_by="ActionUpdate.id", cascade="all, delete-orphan"
     )
@@ -78,6 +82,13 @@ class Action(db.Model):
             "deadline": self.deadline.isoformat(),
             "goal": self.goal or "",
         }
+
+
+@event.listens_for(Action, "before_insert")
+def _followed_up_by_the_conversations_leader(_mapper, connection, action: Action) -> None:
+    if action.leader_id is None:
+        action.leader_id = connection.scalar(
+            select(Conversation.leader_id).where(Conversation.id == action.conversation_id))
 
 
 class ActionUpdate(db.Model):

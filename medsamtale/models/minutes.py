@@ -13,10 +13,10 @@ make it at the same moment.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, func, update
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, func, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..errors import Refused
@@ -37,6 +37,10 @@ SUBMITTED = "submitted"
 RETURNED = "returned"
 APPROVED = "approved"
 EDITABLE_STATES = (DRAFT, RETURNED)
+
+# What the next meeting agreed after approval is.
+NEXT_CONVERSATION = "conversation"
+FOLLOW_UP = "follow_up"
 
 MINUTES_STATE_LABELS = {
     DRAFT: _l("Being written"),
@@ -60,6 +64,11 @@ class Minutes(db.Model):
     reopen_requested_at: Mapped[datetime | None]
     reopen_request_comment: Mapped[str] = mapped_column(Text, default="")
     reopened_at: Mapped[datetime | None]
+    # Set after approval: when the next conversation (NEXT_CONVERSATION) or a shorter
+    # follow-up meeting (FOLLOW_UP, oppfølgingssamtale) should be; the leader is reminded then.
+    next_meeting_kind: Mapped[str | None] = mapped_column(String(20))
+    next_meeting_on: Mapped[date | None] = mapped_column(Date)
+    next_meeting_reminded_at: Mapped[datetime | None]
 
     conversation: Mapped[Conversation] = relationship()
     points: Mapped[list[MinutesPoint]] = relationship(

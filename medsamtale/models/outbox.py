@@ -21,6 +21,9 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
+    # The kind of message: the name of its template ("invitation", "action_reminder" …);
+    # what the HR admin sees of a message that could not be delivered, never its body.
+    kind: Mapped[str] = mapped_column(String(40), default="", server_default="")
     subject: Mapped[str] = mapped_column(String(255))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)

@@ -171,10 +171,14 @@ class User(UserMixin, db.Model):
     is_leader: Mapped[bool] = mapped_column(default=False)
     is_employee: Mapped[bool] = mapped_column(default=True)
     leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The unit (models/units.py) the person belongs to.
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("unit.id", use_alter=True), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     leader: Mapped[User | None] = relationship(remote_side=[id], back_populates="reports")
     reports: Mapped[list[User]] = relationship(back_populates="leader", order_by="User.name")
+    unit = relationship("Unit", foreign_keys=[unit_id])
 
     @validates("email")
     def _normalise_email(self, _key: str, value: str) -> str:
