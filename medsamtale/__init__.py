@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from .devmail.views import bp as devmail_bp
     from .factors.views import bp as factors_bp
     from .followup.views import bp as followup_bp
+    from .mailqueue.views import bp as mailqueue_bp
     from .main.views import bp as main_bp
     from .minutes.views import bp as minutes_bp
     from .preparation.views import bp as preparation_bp
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sso_bp)
     app.register_blueprint(factors_bp)
     app.register_blueprint(scim_bp)
+    app.register_blueprint(mailqueue_bp)
     audit_log.init_app(app)  # what the audit log records by itself
 
     @app.before_request

@@ -99,6 +99,8 @@ def from_environment(instance_path: str) -> dict:
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_RETRY_BASE_SECONDS": _int("OUTBOX_RETRY_BASE_SECONDS", 30),
         "OUTBOX_POLL_SECONDS": _int("OUTBOX_POLL_SECONDS", 5),
+        # Sent messages are deleted from the outbox after this many days.
+        "OUTBOX_KEEP_SENT_DAYS": _int("OUTBOX_KEEP_SENT_DAYS", 30),
         # Days before a conversation to remind whoever has not finished preparing.
         "PREPARATION_REMINDER_DAYS": _int("PREPARATION_REMINDER_DAYS", 2),
         # Days before an agreed action's deadline to remind both parties (and again after).

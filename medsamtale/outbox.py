@@ -44,6 +44,7 @@ def queue_email(
         subject = render_block(f"email/{template}.html", "subject", **context)
     message = OutboxMessage(
         recipient=recipient.email,
+        kind=template,
         subject=" ".join(subject.split()),
         body_text=text,
         body_html=html,

@@ -110,6 +110,7 @@ def test_retries_back_off_and_a_message_dies_after_the_last_try(app, smtp_server
             message = db.session.scalars(select(OutboxMessage)).one()
             assert message.status == DEAD
             assert message.attempts == 3
+            assert message.kind == "password_reset"  # what the HR admin's list names it by
             # A dead message is kept, and never sent again.
             assert send_due(now=now + timedelta(days=1)) == (0, 0)
     finally:

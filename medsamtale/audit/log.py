@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "four_eyes_requested": _l("Change waiting for a second HR admin"),
     "four_eyes_approved": _l("Change approved by a second HR admin"),
     "four_eyes_rejected": _l("Change rejected by a second HR admin"),
+    "mail_retried": _l("Undelivered message sent again"),
+    "mail_discarded": _l("Undelivered message discarded"),
     # Second factors (medsamtale/factors)
     "factor_added": _l("Second factor added"),
     "factor_removed": _l("Second factor removed"),

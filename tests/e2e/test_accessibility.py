@@ -365,6 +365,7 @@ VISITS = {
         f"/admin/users/{w.people['anne']}/factors/reset"))],
     "scim.tokens": [Visit("hr", "hr-admin", lambda w: "/admin/scim")],
     "audit.index": [Visit("hr", "hr-admin", lambda w: "/admin/audit/")],
+    "mailqueue.undelivered": [Visit("hr", "hr-admin", lambda w: "/admin/mail/")],
     "questionbank.index": [Visit("hr", "hr-admin", lambda w: "/admin/questions/")],
     "questionbank.edit_question": [Visit("hr", "hr-admin", lambda w: (
         f"/admin/questions/questions/{w.ids['question']}"))],
