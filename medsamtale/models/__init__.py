@@ -2,15 +2,13 @@
 
 # Issue 14: sign-in through OpenID Connect, second factors, provisioning (their tables).
 from . import factors, identities, provisioning  # noqa: E402,F401,I001
-# Issue 15: units, rounds, deputies and shares.
-from . import leadership, rounds, units  # noqa: E402,F401,I001
 from .accounts import PasswordToken
 from .agenda import AgendaItem, AgendaText
 from .audit import AuditEvent
 from .conversations import Conversation, Pick
 from .followup import Action, ActionUpdate
-from .leadership import Deputy, MinutesShare
 from .hr_changes import EmailChange, PendingChange
+from .leadership import Deputy, MinutesShare
 from .minutes import Minutes, MinutesPoint, MinutesVersion
 from .outbox import OutboxMessage
 from .people import Organisation, User
