@@ -91,9 +91,12 @@ def register_blueprints(app: Flask) -> None:
     from .main.views import bp as main_bp
     from .minutes.views import bp as minutes_bp
     from .preparation.views import bp as preparation_bp
+    from .progress.views import bp as progress_bp
     from .questionbank.views import bp as questionbank_bp
+    from .rounds.views import bp as rounds_bp
     from .scim.views import bp as scim_bp
     from .sso.views import bp as sso_bp
+    from .units.views import bp as units_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -112,6 +115,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(factors_bp)
     app.register_blueprint(scim_bp)
     app.register_blueprint(mailqueue_bp)
+    app.register_blueprint(units_bp)
+    app.register_blueprint(rounds_bp)
+    app.register_blueprint(progress_bp)
     audit_log.init_app(app)  # what the audit log records by itself
 
     @app.before_request

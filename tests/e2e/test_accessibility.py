@@ -366,6 +366,9 @@ VISITS = {
     "scim.tokens": [Visit("hr", "hr-admin", lambda w: "/admin/scim")],
     "audit.index": [Visit("hr", "hr-admin", lambda w: "/admin/audit/")],
     "mailqueue.undelivered": [Visit("hr", "hr-admin", lambda w: "/admin/mail/")],
+    "units.index": [Visit("hr", "hr-admin", lambda w: "/admin/units/")],
+    "rounds.index": [Visit("hr", "hr-admin", lambda w: "/admin/rounds/")],
+    "progress.index": [Visit("hr", "hr-admin", lambda w: "/admin/progress/")],
     "questionbank.index": [Visit("hr", "hr-admin", lambda w: "/admin/questions/")],
     "questionbank.edit_question": [Visit("hr", "hr-admin", lambda w: (
         f"/admin/questions/questions/{w.ids['question']}"))],
