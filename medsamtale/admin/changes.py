@@ -17,7 +17,8 @@ from sqlalchemy import select, update
 from ..audit import record
 from ..errors import Refused
 from ..extensions import db
-from ..models import Organisation, PendingChange, User
+from ..models import Action, Conversation, Organisation, PendingChange, Pick, User
+from ..models.conversations import CLOSED_STATES
 from ..models.hr_changes import APPROVED, PENDING, REJECTED
 from ..outbox import queue_email
 from ..roles import ROLE_LABELS
@@ -113,6 +114,8 @@ def apply(user: User, wanted: Wanted, by: User, announce: bool = True) -> None:
     for name in ROLE_FIELDS:
         setattr(user, name, getattr(wanted, name))
     user.leader = wanted.leader
+    if user.id is not None:
+        hand_over(user, leader_before, wanted.leader)
     if not announce or user.id is None:
         return
     if set(user.roles) != set(roles_before):
@@ -127,6 +130,32 @@ def apply(user: User, wanted: Wanted, by: User, announce: bool = True) -> None:
         for audience, leader in (("old", leader_before), ("new", user.leader)):
             if leader is not None:
                 queue_email(leader, "leader_changed", audience=audience, **context)
+
+
+def hand_over(person: User, old_leader: User | None, new_leader: User | None) -> None:
+    """A person's new leader takes over their open conversation and the open actions of
+    their conversations; the old leader no longer reaches either. The old leader's private
+    preparation of that conversation is deleted: it was theirs, not the new leader's to
+    read. Minutes already held stay with the leader who held them (the employee may share
+    them with the new leader)."""
+    if old_leader is None or new_leader is None or old_leader.id == new_leader.id:
+        return
+    conversation = db.session.scalar(
+        select(Conversation).where(Conversation.employee_id == person.id,
+                                   Conversation.leader_id == old_leader.id,
+                                   Conversation.state.not_in(CLOSED_STATES)))
+    if conversation is not None:
+        conversation.leader = new_leader
+        conversation.leader_topics, conversation.leader_ready_at = "", None
+        db.session.execute(update(Pick).where(Pick.conversation_id == conversation.id)
+                           .values(leader_note=""))
+    db.session.execute(
+        update(Action)
+        .where(Action.leader_id == old_leader.id, Action.done_at.is_(None),
+               Action.conversation_id.in_(
+                   select(Conversation.id).where(Conversation.employee_id == person.id)))
+        .values(leader_id=new_leader.id)
+        .execution_options(synchronize_session=False))
 
 
 def _labels(roles: list[str]) -> list:

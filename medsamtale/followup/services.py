@@ -27,12 +27,14 @@ def followed_up_actions():
 
 
 def open_actions(user) -> list[Action]:
-    """The open actions of the conversations `user` took part in, soonest deadline first."""
+    """The open actions `user` follows up, soonest deadline first: the employee's of their
+    own conversations, the leader's of those they follow up now (`Action.leader_id`: the
+    leader who agreed them, or the one who took over the person since)."""
     return db.session.scalars(
         followed_up_actions()
         .join(Conversation, Conversation.id == Action.conversation_id)
         .where(
-            or_(Conversation.employee_id == user.id, Conversation.leader_id == user.id),
+            or_(Conversation.employee_id == user.id, Action.leader_id == user.id),
             Action.done_at.is_(None),
         )
         .order_by(Action.deadline, Action.id)

@@ -7,9 +7,9 @@ from flask import Blueprint, abort, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import PARTY, conversation_for
 from ..change import first_error, make_change
 from ..extensions import db
+from ..models import Conversation
 from ..htmx import render
 from ..timeutil import oslo_today
 from . import services
@@ -19,11 +19,14 @@ bp = Blueprint("followup", __name__, url_prefix="/actions")
 
 
 def _action(action_id: int):
-    """An action being followed up, for one of its conversation's parties, locked."""
+    """An action being followed up, for its employee or the leader who follows it up now
+    (who took it over when the person changed leaders), its conversation locked."""
     action = services.followed_up(action_id)
     if action is None:
         abort(404)
-    conversation_for(PARTY, action.conversation_id, lock=True)
+    if current_user.id not in (action.leader_id, action.conversation.employee_id):
+        abort(403)
+    Conversation.locked(action.conversation_id)
     db.session.refresh(action)  # read again now that it is ours: done a moment ago?
     return action
 
