@@ -22,6 +22,7 @@ from .models import (
     PasswordToken,
     Pick,
     QuestionSet,
+    Unit,
     User,
 )
 from .models.minutes import APPROVED
@@ -110,9 +111,39 @@ def demo_command(if_empty):
         db.session.add(user)
         people[email] = user
     db.session.flush()
+    add_demo_units(people)
     add_demo_conversations({email.split("@")[0]: user for email, user in people.items()})
     db.session.commit()
     print_demo_accounts()
+
+
+# The demo's units: (name, kind, parent's name, leader's email, the people's emails).
+DEMO_UNITS = [
+    ("Helse og omsorg", "sektor", None, "lars.lie@demo.medsamtale.no",
+     ["lars.lie@demo.medsamtale.no"]),
+    ("Sykehjem Nord", "avdeling", "Helse og omsorg", "lars.lie@demo.medsamtale.no",
+     ["anne.aas@demo.medsamtale.no", "bjorn.berg@demo.medsamtale.no",
+      "camilla.dahl@demo.medsamtale.no"]),
+    ("Hjemmetjenesten", "avdeling", "Helse og omsorg", "lena.larsen@demo.medsamtale.no",
+     ["lena.larsen@demo.medsamtale.no", "dag.eide@demo.medsamtale.no",
+      "eva.fjeld@demo.medsamtale.no", "frode.gran@demo.medsamtale.no"]),
+    ("Oppvekst", "sektor", None, None, []),
+    ("Skole", "avdeling", "Oppvekst", None, []),
+]
+
+
+def add_demo_units(people: dict) -> None:
+    """A small unit tree for the demo's people (`people` by email)."""
+    made: dict[str, Unit] = {}
+    for name, kind, parent, leader_email, _members in DEMO_UNITS:
+        made[name] = Unit(name=name, kind=kind, parent=made.get(parent),
+                          leader=people.get(leader_email))
+        db.session.add(made[name])
+    db.session.flush()  # the units first: a unit names its leader, a person their unit
+    for name, *_rest, members in DEMO_UNITS:
+        for email in members:
+            people[email].unit_id = made[name].id
+    db.session.flush()
 
 
 def print_demo_accounts(only_unchanged: bool = False) -> None:

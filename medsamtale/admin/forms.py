@@ -10,8 +10,9 @@ from wtforms.validators import DataRequired, Email, ValidationError
 
 from ..extensions import db
 from ..forms import at_most, strip
-from ..models import Organisation, User
+from ..models import Organisation, Unit, User
 from ..models.people import EMAIL_MAX, LOGO_MAX_BYTES, NAME_MAX, contrast_with_white, logo_type
+from ..units.services import load_tree
 from .services import plan_import
 
 LEADER_PROBLEMS = {
@@ -31,6 +32,7 @@ class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), at_most(EMAIL_MAX)],
                        filters=[strip])
     leader_id = SelectField(_l("Leader"), coerce=int, default=0)
+    unit_id = SelectField(_l("Unit"), coerce=int, default=0)
     is_employee = BooleanField(_l("Employee"), default=True)
     is_leader = BooleanField(_l("Leader"))
     is_hr_admin = BooleanField(_l("HR admin"))
@@ -46,12 +48,21 @@ class UserForm(FlaskForm):
             (u.id, f"{u.name} ({u.email})") for u in leaders if u is not user
         ]
         self.locale.choices = list(languages.items())
+        self.unit_tree = load_tree()
+        self.unit_id.choices = [(0, _l("No unit"))] + self.unit_tree.choices()
         if user is not None and not self.is_submitted():
             self.leader_id.data = user.leader_id or 0
+            self.unit_id.data = user.unit_id or 0
+        if self.unit_id.data is None:  # a post without the field keeps no unit
+            self.unit_id.data = (user.unit_id if user is not None else None) or 0
 
     @property
     def leader(self) -> User | None:
         return db.session.get(User, self.leader_id.data) if self.leader_id.data else None
+
+    @property
+    def unit(self) -> Unit | None:
+        return self.unit_tree.units.get(self.unit_id.data) if self.unit_id.data else None
 
     def validate_email(self, field):
         other = User.by_email(field.data)

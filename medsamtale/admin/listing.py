@@ -1,11 +1,12 @@
 """The people list: one page of people at a time, searched by name or email and filtered by
-role, leader and whether they are active. Three queries for any page, however many people
-there are: the count, the page with each person's leader, and the leaders to filter by."""
+role, leader and whether they are active. Four queries for any page, however many people
+there are: the count, the page with each person's leader, the unit tree (for each person's
+unit, by its path) and the leaders to filter by."""
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import ceil
 
 from sqlalchemy import event, func, or_, select
@@ -17,6 +18,7 @@ from sqlalchemy.types import String
 
 from ..extensions import db
 from ..models import User
+from ..units.services import load_tree
 
 PER_PAGE = 50
 ROLES = ("employee", "leader", "hr_admin")
@@ -71,6 +73,7 @@ class PeoplePage:
     number: int
     pages: int
     per_page: int = PER_PAGE
+    unit_paths: dict[int, str] = field(default_factory=dict)  # each person's unit's path
 
     @property
     def first(self) -> int:
@@ -110,7 +113,9 @@ def people_page(filters: Filters, number: int, per_page: int = PER_PAGE) -> Peop
         .offset((number - 1) * per_page).limit(per_page)
         .options(joinedload(User.leader))
     ).all()
-    return PeoplePage(list(people), total, number, pages, per_page)
+    tree = load_tree()
+    paths = {p.unit_id: tree.path(p.unit_id) for p in people if p.unit_id in tree.units}
+    return PeoplePage(list(people), total, number, pages, per_page, paths)
 
 
 def leaders() -> list[tuple[int, str]]:

@@ -22,6 +22,7 @@ from ..models import EmailChange, Organisation, PasswordToken, PendingChange, Us
 from ..models.people import EMAIL_MAX, NAME_MAX, normalise_email
 from ..models.sessions import RESET_BY_HR
 from ..outbox import queue_email
+from ..units import services as units
 from ..urls import public_url
 from . import changes
 
@@ -49,6 +50,7 @@ def save_user(user: User, form) -> Saved:
     if is_new:
         user.email = form.email.data
         db.session.add(user)
+    units.move_person(user, form.unit, form.unit_tree)  # rounds' people follow (point 2)
     saved = Saved(user)
     if waits:
         if is_new:  # created with their roles, without the leader that must wait

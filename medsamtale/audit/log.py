@@ -31,6 +31,13 @@ ACTION_LABELS = {
     "four_eyes_rejected": _l("Change rejected by a second HR admin"),
     "mail_retried": _l("Undelivered message sent again"),
     "mail_discarded": _l("Undelivered message discarded"),
+    "progress_exported": _l("Progress exported"),
+    # Units (medsamtale/units)
+    "unit_created": _l("Unit added"),
+    "unit_changed": _l("Unit changed"),
+    "unit_moved": _l("Unit moved"),
+    "unit_deleted": _l("Unit deleted"),
+    "person_unit_changed": _l("Person moved to another unit"),
     # Second factors (medsamtale/factors)
     "factor_added": _l("Second factor added"),
     "factor_removed": _l("Second factor removed"),

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import Conversation, User
 from ..models.conversations import CLOSED_STATES, HELD, NOTICE_DAYS
 from ..outbox import queue_email
+from ..rounds import services as rounds
 from ..timeutil import utcnow
 from ..urls import public_url
 from . import calendar
@@ -69,6 +70,7 @@ def plan(leader: User, employee: User, **details) -> Conversation:
     conversation = Conversation(leader=leader, employee=employee, **details)
     db.session.add(conversation)
     db.session.flush()
+    rounds.assign_round(conversation)  # planned in an open round's period: it belongs to it
     return conversation
 
 
@@ -93,6 +95,7 @@ def change(conversation: Conversation, **details) -> bool:
     for key, value in details.items():
         setattr(conversation, key, value)
     if moved:
+        rounds.assign_round(conversation)
         conversation.proposed_starts_at = None
         conversation.proposal_comment = ""
         conversation.accepted_at = None

@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from ..change import first_error, make_change
 from ..extensions import db
-from ..models import Conversation
 from ..htmx import render
+from ..models import Conversation
 from ..timeutil import oslo_today
 from . import services
 from .forms import ProgressForm, ReopenActionForm

@@ -9,8 +9,8 @@ takes it is in the name (`leader_*`, `employee_*`) or it is a wait for the other
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
@@ -31,6 +31,7 @@ from ..models.conversations import (
     TIME_PROPOSED,
 )
 from ..models.minutes import APPROVED, DRAFT, RETURNED, SUBMITTED
+from ..rounds.services import NOT_PLANNED, LeaderRound, leader_rounds
 
 # The leader's next step for a conversation in each state (the minutes come after HELD).
 LEADER_STEPS = {
@@ -80,6 +81,7 @@ class PersonRow:
 
     row: ReportRow
     step: Step | None  # None: nothing under way, a conversation can be planned
+    in_round_unplanned: bool = False  # a member of an open round with no conversation in it
 
     @property
     def person(self) -> User:
@@ -89,15 +91,54 @@ class PersonRow:
     def under_way(self) -> bool:
         return self.step is not None
 
+    @property
+    def is_due(self) -> bool:
+        """Due a conversation (R1): none in the last twelve months, or in an open round
+        without one in it; and none under way."""
+        return (self.row.overdue or self.in_round_unplanned) and not self.under_way
+
+    @property
+    def waits_on(self) -> str | None:
+        """Whose turn it is: "leader" (a step someone waits for), "employee" (answering,
+        preparing, writing the minutes), or None."""
+        if self.step is None:
+            return None
+        if self.step.kind in LEADER_TASKS - {"open_agenda"}:
+            return "leader"
+        if self.step.kind == "wait_for_minutes" or (
+            self.step.kind == "leader_prepare"
+            and self.step.conversation.state in (INVITED, ACCEPTED, PREPARING)
+        ):
+            return "employee"
+        return None
+
+
+@dataclass
+class NextMeeting:
+    """A next meeting agreed in approved minutes (minutes/next_meeting.py)."""
+
+    person: User
+    kind: str
+    on: date
+
 
 @dataclass
 class LeaderHome:
     people: list[PersonRow]
     other_minutes: list[Minutes]  # waiting for the leader, of people no longer theirs
+    rounds: list[LeaderRound] = field(default_factory=list)  # open rounds with their people
+    next_meetings: list[NextMeeting] = field(default_factory=list)  # soonest first
 
     @property
     def due(self) -> int:
-        return sum(1 for p in self.people if p.row.overdue and not p.under_way)
+        return sum(1 for p in self.people if p.is_due)
+
+    @property
+    def due_people(self) -> list[PersonRow]:
+        return [p for p in self.people if p.is_due]
+
+    def waiting_on(self, party: str) -> list[PersonRow]:
+        return [p for p in self.people if p.waits_on == party]
 
     @property
     def under_way(self) -> int:
@@ -144,10 +185,37 @@ def _next_step(conversation: Conversation | None, steps: dict,
     return step or minutes_step
 
 
+def _next_meetings(rows: list[ReportRow]) -> list[NextMeeting]:
+    """The next meeting agreed in each person's latest approved minutes that set one, unless
+    a conversation was held after them: one query."""
+    last_held = {row.person.id: row.last_held for row in rows}
+    people = {row.person.id: row.person for row in rows}
+    if not people:
+        return []
+    latest: dict[int, tuple] = {}
+    for employee_id, held_at, kind, on in db.session.execute(
+        select(Conversation.employee_id, Conversation.starts_at, Minutes.next_meeting_kind,
+               Minutes.next_meeting_on)
+        .join(Conversation, Conversation.id == Minutes.conversation_id)
+        .where(Conversation.employee_id.in_(people), Minutes.state == APPROVED,
+               Minutes.next_meeting_on.is_not(None))
+        .order_by(Conversation.starts_at)
+    ):
+        latest[employee_id] = (held_at, kind, on)
+    meetings = [NextMeeting(people[employee_id], kind, on)
+                for employee_id, (held_at, kind, on) in latest.items()
+                if not (last_held[employee_id] and last_held[employee_id] > held_at)]
+    return sorted(meetings, key=lambda meeting: (meeting.on, meeting.person.name))
+
+
 def leader_home(leader: User, now: datetime | None = None) -> LeaderHome:
     """The leader's people (R1), each with their conversation's next step: the open
-    conversation's, or what the minutes of the last one wait for. Four queries."""
+    conversation's, or what the minutes of the last one wait for; the open rounds they are
+    in, and the next meetings agreed. Six queries."""
     rows = leader_overview(leader, now)
+    rounds = leader_rounds([row.person for row in rows])
+    unplanned = {entry.person.id for in_round in rounds for entry in in_round.people
+                 if entry.state == NOT_PLANNED}
     minutes_of: dict[int, Minutes] = {}
     for minutes in _open_minutes(Conversation.leader_id == leader.id):
         minutes_of[minutes.conversation.employee_id] = minutes  # the latest counts
@@ -155,10 +223,11 @@ def leader_home(leader: User, now: datetime | None = None) -> LeaderHome:
     for row in rows:
         minutes_step = _minutes_step(minutes_of.pop(row.person.id, None),
                                      LEADER_MINUTES_STEPS, "leader_reopen")
-        people.append(PersonRow(row, _next_step(row.next, LEADER_STEPS, minutes_step)))
+        people.append(PersonRow(row, _next_step(row.next, LEADER_STEPS, minutes_step),
+                                row.person.id in unplanned))
     others = [m for m in minutes_of.values()
               if m.state == SUBMITTED or m.reopen_requested_at is not None]
-    return LeaderHome(people, others)
+    return LeaderHome(people, others, rounds, _next_meetings(rows))
 
 
 @dataclass

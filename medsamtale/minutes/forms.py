@@ -15,7 +15,7 @@ from ..models.followup import (
     OTHER,
     RESPONSIBLE_NAME_MAX,
 )
-from ..models.minutes import BODY_MAX, COMMENT_MAX, HEADING_MAX
+from ..models.minutes import BODY_MAX, COMMENT_MAX, FOLLOW_UP, HEADING_MAX, NEXT_CONVERSATION
 from ..timeutil import oslo_today
 
 RESPONSIBLE_CHOICES = (
@@ -106,3 +106,24 @@ class SendBackForm(CommentForm):
         filters=[strip],
         validators=[DataRequired(_l("Say what should be changed.")), at_most(COMMENT_MAX)],
     )
+
+
+class NextMeetingForm(FlaskForm):
+    """After approval: when the next conversation, or a shorter follow-up, should be."""
+
+    kind = RadioField(_l("Next meeting"), validate_choice=False)
+    on = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(NEXT_CONVERSATION, _l("The next conversation")),
+                             (FOLLOW_UP, _l("A follow-up conversation (shorter)"))]
+
+    def validate_kind(self, field):
+        if field.data not in (NEXT_CONVERSATION, FOLLOW_UP):
+            raise ValidationError(_l("Choose the next conversation or a follow-up "
+                                     "conversation."))
+
+    def validate_on(self, field):
+        if field.data and field.data <= oslo_today():
+            raise ValidationError(_l("Choose a date after today for the next meeting."))

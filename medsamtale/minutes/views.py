@@ -21,14 +21,15 @@ from ..htmx import render
 from ..models import MinutesPoint, User
 from ..models.minutes import SUBMITTED
 from ..timeutil import to_oslo
-from . import approval, drafting, pdf
+from . import approval, drafting, next_meeting, pdf
 from .archive import archive_for
 from .differences import differences
-from .forms import ActionForm, CommentForm, PointForm, SendBackForm
+from .forms import ActionForm, CommentForm, NextMeetingForm, PointForm, SendBackForm
 
 bp = Blueprint("minutes", __name__, url_prefix="/minutes")
 
 NEW = "new"
+NEXT_PREFIX = "next"  # the next meeting's form, apart from the page's other forms
 ERROR_TARGET = "#minutes-error"
 
 
@@ -40,7 +41,8 @@ def show(conversation_id: int):
                        page=lambda outcome: _page(conversation, outcome.result))
 
 
-def _page(conversation, minutes, block=None, *, posted=None, comment_form=None):
+def _page(conversation, minutes, block=None, *, posted=None, comment_form=None,
+          next_form=None):
     """The minutes page, or one block of it. `posted` is (action id or NEW, form) for an
     action form sent with errors, shown again with what was typed. What changed since the
     previous version is shown to the leader only while there is something to decide."""
@@ -70,6 +72,11 @@ def _page(conversation, minutes, block=None, *, posted=None, comment_form=None):
         editing=editing,
         is_employee=employee,
         comment_form=comment_form or (CommentForm if employee else SendBackForm)(formdata=None),
+        next_form=next_form or NextMeetingForm(
+            formdata=None, prefix=NEXT_PREFIX, kind=minutes.next_meeting_kind,
+            on=minutes.next_meeting_on),
+        next_meeting_kinds=next_meeting.KIND_LABELS,
+        next_meeting_days=next_meeting.NEXT_MEETING_REMINDER_DAYS,
         **context,
     )
 
@@ -213,6 +220,20 @@ def decide(conversation_id: int, step: str):
     return make_change(
         change, minutes, *args, form=form, back=_back(conversation_id),
         done=str(done) % {"name": other.name}, page=page,
+    )
+
+
+@bp.route("/<id:conversation_id>/next-meeting", methods=["POST"])
+def set_next_meeting(conversation_id: int):
+    """After approval, the leader says when the next conversation or a follow-up should be."""
+    conversation = held_conversation_for(LEADER, conversation_id, lock=True)
+    minutes = drafting.minutes_of(conversation)
+    form = NextMeetingForm(prefix=NEXT_PREFIX)
+    return make_change(
+        lambda: next_meeting.set_next_meeting(minutes, form.kind.data, form.on.data),
+        form=form, back=_back(conversation_id, "next-meeting"),
+        page=lambda _outcome: _page(conversation, minutes, next_form=form),
+        done=_l("The next meeting is set. You will be reminded of it."),
     )
 
 

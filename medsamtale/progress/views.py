@@ -1,9 +1,14 @@
 """How far each unit and leader has come, in counts and states, never content."""
 
-from flask import Blueprint
+from flask import Blueprint, Response, abort, request
+from flask_babel import gettext as _
 
+from .. import audit
+from ..extensions import db
 from ..htmx import render
 from ..roles import hr_admin_required
+from ..timeutil import oslo_today
+from . import services
 
 bp = Blueprint("progress", __name__, url_prefix="/admin/progress")
 
@@ -14,7 +19,70 @@ def guard():
     """Every page here is for the HR admin alone."""
 
 
+def _scope():
+    """Every round, and the one the `round` argument names (None: the year); 404 for a
+    value that names no round."""
+    known = services.rounds()
+    try:
+        return known, services.chosen_round(request.args.get("round"), known)
+    except LookupError:
+        abort(404)
+
+
 @bp.route("/")
 def index():
-    """The list (a skeleton that the issue-15 work fills in)."""
-    return render("progress/index.html")
+    """Each unit's and leader's figures, as numbers and bars, and held conversations per
+    week."""
+    known, chosen = _scope()
+    return render("progress/index.html", "figures", rounds=known,
+                  overview=services.overview(chosen))
+
+
+@bp.route("/units/<id:unit_id>")
+def unit(unit_id: int):
+    """The people of a unit and its sub-units, with each one's state and dates."""
+    known, chosen = _scope()
+    try:
+        found = services.unit_people(chosen, unit_id)
+    except LookupError:
+        abort(404)
+    return render("progress/people.html", rounds=known, drilldown=found,
+                  heading=_("Unit: %(name)s", name=found.title))
+
+
+@bp.route("/leaders/<id:leader_id>")
+def leader(leader_id: int):
+    """The people who report to a leader, with each one's state and dates."""
+    known, chosen = _scope()
+    try:
+        found = services.leader_people(chosen, leader_id)
+    except LookupError:
+        abort(404)
+    return render("progress/people.html", rounds=known, drilldown=found,
+                  heading=_("Leader: %(name)s", name=found.title))
+
+
+def _download(body: bytes, mimetype: str, chosen, table: str, file_format: str) -> Response:
+    """An export, recorded in the audit log (what was exported, never its rows)."""
+    audit.record("progress_exported", round_id=chosen.id if chosen else None, table=table,
+                 format=file_format)
+    db.session.commit()
+    filename = f"framdrift-{services.FILE_NAMES[table]}-{oslo_today().isoformat()}.{file_format}"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/export/<any(units, leaders, people):table>.csv")
+def export_csv(table: str):
+    """One of the tables (units, leaders, people) as CSV."""
+    _known, chosen = _scope()
+    body = services.as_csv(services.export_tables(chosen)[table])
+    return _download(body, "text/csv", chosen, table, "csv")
+
+
+@bp.route("/export.xlsx")
+def export_xlsx():
+    """All three tables as a workbook."""
+    _known, chosen = _scope()
+    body = services.as_xlsx(services.export_tables(chosen))
+    return _download(body, services.XLSX_TYPE, chosen, "all", "xlsx")

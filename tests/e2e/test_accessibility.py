@@ -176,6 +176,15 @@ def build_world(request) -> World:
                                              timedelta(days=7))
         theme = session.get(Theme, questions[0].theme_id)
         ids = {"question": questions[0].id, "theme": theme.id, "set": theme.question_set_id}
+        # Units for the HR overview (progress): Helse with its sub-unit Sykehjem.
+        from medsamtale.models import Unit
+
+        helse = Unit(name="Helse", leader_id=lars)
+        sykehjem = Unit(name="Sykehjem", parent=helse)
+        session.add_all([helse, sykehjem])
+        session.flush()
+        anne.unit_id, bjorn.unit_id = helse.id, sykehjem.id
+        ids["progress_unit"] = helse.id
         session.commit()
 
     return World(
@@ -367,8 +376,21 @@ VISITS = {
     "audit.index": [Visit("hr", "hr-admin", lambda w: "/admin/audit/")],
     "mailqueue.undelivered": [Visit("hr", "hr-admin", lambda w: "/admin/mail/")],
     "units.index": [Visit("hr", "hr-admin", lambda w: "/admin/units/")],
+    "units.new": [
+        Visit("hr", "hr-admin", lambda w: "/admin/units/new"),
+        Visit("hr", "nothing-filled-in", lambda w: "/admin/units/new", act=send_with_errors()),
+    ],
+    "units.edit": [
+        Visit("hr", "with-people", lambda w: f"/admin/units/{w.ids['progress_unit']}"),
+        Visit("hr", "name-emptied", lambda w: f"/admin/units/{w.ids['progress_unit']}",
+              act=send_with_errors({"#name": " "})),
+    ],
     "rounds.index": [Visit("hr", "hr-admin", lambda w: "/admin/rounds/")],
     "progress.index": [Visit("hr", "hr-admin", lambda w: "/admin/progress/")],
+    "progress.unit": [Visit("hr", "hr-admin", lambda w: (
+        f"/admin/progress/units/{w.ids['progress_unit']}"))],
+    "progress.leader": [Visit("hr", "hr-admin", lambda w: (
+        f"/admin/progress/leaders/{w.people['lars']}"))],
     "questionbank.index": [Visit("hr", "hr-admin", lambda w: "/admin/questions/")],
     "questionbank.edit_question": [Visit("hr", "hr-admin", lambda w: (
         f"/admin/questions/questions/{w.ids['question']}"))],
@@ -400,6 +422,8 @@ NOT_PAGES = {
     "agenda.elapsed": "an htmx fragment of the agenda page",
     "agenda.events": "an event stream",
     "minutes.pdf_version": "a PDF",
+    "progress.export_csv": "a CSV file",
+    "progress.export_xlsx": "a spreadsheet",
     "branding.logo": "an image",
     "branding.stylesheet": "a style sheet",
     "factors.totp_qr": "an image (the QR code on the set-up page)",
