@@ -185,6 +185,17 @@ def build_world(request) -> World:
         session.flush()
         anne.unit_id, bjorn.unit_id = helse.id, sykehjem.id
         ids["progress_unit"] = helse.id
+        # An open round over Helse, for the rounds' pages.
+        from medsamtale.models import Round, RoundMember
+        from medsamtale.timeutil import oslo_today
+
+        autumn = Round(name="Medarbeidersamtaler høsten 2027", starts_on=oslo_today(),
+                       ends_on=oslo_today() + timedelta(days=60), units=[helse])
+        session.add(autumn)
+        session.flush()
+        session.add_all([RoundMember(round_id=autumn.id, user_id=anne.id),
+                         RoundMember(round_id=autumn.id, user_id=bjorn.id)])
+        ids["round"] = autumn.id
         session.commit()
 
     return World(
@@ -386,6 +397,12 @@ VISITS = {
               act=send_with_errors({"#name": " "})),
     ],
     "rounds.index": [Visit("hr", "hr-admin", lambda w: "/admin/rounds/")],
+    "rounds.new": [
+        Visit("hr", "hr-admin", lambda w: "/admin/rounds/new"),
+        Visit("hr", "nothing-filled-in", lambda w: "/admin/rounds/new",
+              act=send_with_errors()),
+    ],
+    "rounds.show": [Visit("hr", "open-round", lambda w: f"/admin/rounds/{w.ids['round']}")],
     "progress.index": [Visit("hr", "hr-admin", lambda w: "/admin/progress/")],
     "progress.unit": [Visit("hr", "hr-admin", lambda w: (
         f"/admin/progress/units/{w.ids['progress_unit']}"))],
