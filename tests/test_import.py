@@ -41,6 +41,10 @@ def hidden_csv_text(page):
     return html.unescape(value.group(1))
 
 
+def hidden_csv_text_of(content) -> str:
+    return (content.decode("utf-8") if isinstance(content, bytes) else content).lstrip("\ufeff")
+
+
 def preview_rows(page):
     """{line number: row html} for every row of the preview table."""
     body = page[page.index("<tbody>"):page.index("</tbody>")]
@@ -165,10 +169,16 @@ def test_a_good_file_is_previewed_then_imported_with_leaders_and_roles(
     for message in delivered:
         assert SET_LINK in text_of(message)
 
-    # The same file again is now refused line by line: everyone exists.
+    # The same file again changes nothing: everyone is already as it says.
     response = upload(client, content)
-    assert response.status_code == 422
-    assert len(bad_lines(response.get_data(as_text=True))) == 4
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert bad_lines(page) == []
+    assert ["Uendret" in row for row in preview_rows(page).values()] == [True] * 4
+    assert "there is nothing to import" in page or "ingenting å importere" in page
+    assert 'name="csv_text"' not in page
+    assert confirm(client, hidden_csv_text_of(content)).status_code == 422  # nothing to do
+    assert people(app) == now
 
 
 def test_a_leader_defined_later_in_the_file_can_lead_a_leader(app, client, hr_admin):
@@ -196,7 +206,7 @@ BAD_ROWS = [
     ("Ugyldig Epost,not-an-email,,employee", "invalid email"),  # 3
     ("Dobbel En,dup@example.no,,employee", None),  # 4
     ("Dobbel To,DUP@example.no,,employee", "duplicate in file"),  # 5
-    ("Kari Igjen,kari@example.no,,employee", "already exists"),  # 6
+    ("Dora Igjen,dora@example.no,,employee", "deactivated"),  # 6
     ("Rolle Ukjent,rolle@example.no,,sjef", "unknown role"),  # 7
     ("Leder Ukjent,ukjent@example.no,nobody@example.no,employee", "unknown leader"),  # 8
     ("Leder Feil,feil@example.no,kari@example.no,employee", "existing non-leader"),  # 9
@@ -215,6 +225,7 @@ def test_a_file_with_bad_rows_shows_each_bad_line_and_imports_nobody(
     app, client, hr_admin, make_user
 ):
     make_user("Kari Nordmann", "kari@example.no")  # exists, employee only
+    make_user("Dora Deaktivert", "dora@example.no", active=False)
     before = people(app)
     text = HEADER + "\n".join(row for row, _problem in BAD_ROWS) + "\n"
     expected_bad = [n + 2 for n, (_row, problem) in enumerate(BAD_ROWS) if problem]
@@ -249,7 +260,7 @@ def test_a_file_with_bad_rows_shows_each_bad_line_and_imports_nobody(
     [
         (["Ugyldig,ikke-epost,,employee"], [2]),
         (["En,dup@example.no,,employee", "To,dup@example.no,,employee"], [3]),
-        (["Kari Igjen,KARI@example.no,,employee"], [2]),
+        (["Dora Igjen,DORA@example.no,,employee"], [2]),
         (["Ukjent Rolle,r@example.no,,boss"], [2]),
         (["Ukjent Leder,u@example.no,nobody@example.no,employee"], [2]),
         (["Ansatt,a@example.no,,employee", "Under,b@example.no,a@example.no,employee"], [3]),
@@ -260,12 +271,13 @@ def test_a_file_with_bad_rows_shows_each_bad_line_and_imports_nobody(
           "C,c@example.no,a@example.no,leader"], [2, 3, 4]),
         (["N" * 121 + ",n@example.no,,employee"], [2]),
     ],
-    ids=["invalid-email", "duplicate-in-file", "exists", "unknown-role", "unknown-leader",
+    ids=["invalid-email", "duplicate-in-file", "deactivated", "unknown-role", "unknown-leader",
          "leader-without-role-in-file", "leader-without-role-in-db", "self-leader",
          "loop-of-two", "loop-of-three", "long-name"],
 )
 def test_each_kind_of_bad_row_is_refused(app, client, hr_admin, make_user, rows, bad):
     make_user("Kari Nordmann", "kari@example.no")
+    make_user("Dora Deaktivert", "dora@example.no", active=False)
     before = people(app)
     # A good row first, so a bad row is never the only one.
     text = HEADER + "Ola Nordmann,ola@example.no,,employee\n" + "\n".join(rows) + "\n"
@@ -448,4 +460,186 @@ def test_the_import_page_explains_the_columns_in_norwegian_with_an_example(clien
     for column in ("<dt>navn</dt>", "<dt>e-post</dt>", "<dt>leder</dt>", "<dt>rolle</dt>"):
         assert column in page
     assert "både komma og semikolon fungerer" in page
-    assert "navn;e-post;leder;rolle\nKari Nordmann;kari@example.no;;leder" in page
+    assert "navn;e-post;leder;rolle;enhet\nKari Nordmann;kari@example.no;;leder;Helse" in page
+
+
+# People already here, and units (issue 15, points 1 and 5) ---------------------------------
+
+UNIT_HEADER = "navn;e-post;leder;rolle;enhet\n"
+
+
+def everyone(app):
+    return people(app)  # the module's helper, which the `people` fixture hides
+
+
+@pytest.fixture
+def helse(app, people):
+    """Helse with Sykehjem under it, and a second Sykehjem under Skole: {path: id}."""
+    from medsamtale.models import Unit
+
+    with app.app_context():
+        helse, skole = Unit(name="Helse"), Unit(name="Skole")
+        db.session.add_all([helse, skole])
+        db.session.flush()
+        nord = Unit(name="Sykehjem Nord", parent_id=helse.id)
+        kontor_h, kontor_s = (Unit(name="Kontor", parent_id=helse.id),
+                              Unit(name="Kontor", parent_id=skole.id))
+        db.session.add_all([nord, kontor_h, kontor_s])
+        db.session.commit()
+        return {"Helse": helse.id, "Skole": skole.id, "Helse/Sykehjem Nord": nord.id,
+                "Helse/Kontor": kontor_h.id, "Skole/Kontor": kontor_s.id}
+
+
+def unit_of(app, email):
+    with app.app_context():
+        return db.session.scalar(select(User.unit_id).where(User.email == email))
+
+
+def test_a_line_for_someone_here_changes_them_after_a_preview_of_each_change(
+    app, people, as_, helse, make_conversation
+):
+    from medsamtale.models import Conversation
+
+    open_id = make_conversation(people["anne"])
+    hr = as_("hr")
+    text = (UNIT_HEADER
+            + "Anne Aas-Berg;anne@example.no;lena@example.no;medarbeider;Helse/Sykehjem Nord\n"
+            + "Lars Lie;lars@example.no;;leder;\n"
+            + "Ola Ny;ola@example.no;lena@example.no;medarbeider;sykehjem nord\n")
+    page = upload(hr, text).get_data(as_text=True)
+    rows = preview_rows(page)
+    assert bad_lines(page) == []
+    assert "Nye personer: 1. Endres: 1. Uendret: 1." in page
+    assert "navn: Anne Aas → Anne Aas-Berg" in rows[2]
+    assert "leder: lars@example.no → lena@example.no" in rows[2]
+    assert "enhet: – → Sykehjem Nord" in rows[2]
+    assert "Uendret" in rows[3] and "Ny person" in rows[4]
+    assert "Importer: 1 nye, 1 endres" in page
+    assert everyone(app)["anne@example.no"][2] == "lars@example.no"  # the preview changes nothing
+
+    response = confirm(hr, hidden_csv_text(page))
+    assert response.status_code == 302
+    now = everyone(app)
+    assert now["anne@example.no"] == ("Anne Aas-Berg", {"employee"}, "lena@example.no")
+    assert now["ola@example.no"] == ("Ola Ny", {"employee"}, "lena@example.no")
+    assert unit_of(app, "anne@example.no") == helse["Helse/Sykehjem Nord"]
+    assert unit_of(app, "ola@example.no") == helse["Helse/Sykehjem Nord"]
+    # The change of leader is the same as on the person's page: Lena takes over the open
+    # conversation, and Anne and both leaders are told; Ola is welcomed.
+    with app.app_context():
+        assert db.session.get(Conversation, open_id).leader_id == people["lena"]
+    told = {(m.recipient, m.kind) for m in outbox(app)}
+    assert {("anne@example.no", "leader_changed"), ("lars@example.no", "leader_changed"),
+            ("lena@example.no", "leader_changed"), ("ola@example.no", "welcome")} <= told
+    assert ("1 personer ble importert og har fått en lenke for å velge passord. "
+            "1 personer ble endret.") in hr.get("/admin/").get_data(as_text=True)
+
+
+def test_without_a_unit_column_people_keep_their_unit(app, people, as_, helse):
+    with app.app_context():
+        db.session.get(User, people["anne"]).unit_id = helse["Helse"]
+        db.session.commit()
+    hr = as_("hr")
+    text = HEADER + "Anne Aas,anne@example.no,lars@example.no,employee\n"
+    page = upload(hr, text).get_data(as_text=True)
+    assert "Uendret" in preview_rows(page)[2]
+    assert 'name="csv_text"' not in page  # nothing to do
+    assert unit_of(app, "anne@example.no") == helse["Helse"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [("Kontor", "Flere enheter heter «Kontor»: skriv stien, for eksempel «Helse/Kontor»."),
+     ("Ukjent", "Ingen enhet «Ukjent»"),
+     ("Skole/Sykehjem Nord", "Ingen enhet «Skole/Sykehjem Nord»")],
+    ids=["a-name-two-units-share", "unknown", "wrong-path"],
+)
+def test_a_unit_that_is_not_there_or_not_one_is_refused(app, people, as_, helse, cell,
+                                                         message):
+    hr = as_("hr")
+    before = everyone(app)
+    text = UNIT_HEADER + f"Ola Ny;ola@example.no;;medarbeider;{cell}\n"
+    response = upload(hr, text)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert "Rad 2, kolonne «enhet»:" in page and message in page
+    assert confirm(hr, text).status_code == 422
+    assert everyone(app) == before
+
+
+def test_a_path_picks_one_of_two_units_of_one_name(app, people, as_, helse):
+    hr = as_("hr")
+    text = UNIT_HEADER + "Ola Ny;ola@example.no;;medarbeider;skole / kontor\n"
+    assert confirm(hr, hidden_csv_text(upload(hr, text).get_data(as_text=True))).status_code \
+        == 302
+    assert unit_of(app, "ola@example.no") == helse["Skole/Kontor"]
+
+
+def test_a_leader_who_still_leads_people_keeps_the_leader_role(app, people, as_):
+    hr = as_("hr")
+    before = everyone(app)
+    text = HEADER + "Lars Lie,lars@example.no,,employee\n"
+    response = upload(hr, text)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert "Lars Lie leder fortsatt noen" in page
+    assert everyone(app) == before
+    # Moving his people to Lena in the same file lets him be an employee only.
+    text = (HEADER + "Lars Lie,lars@example.no,,employee\n"
+            + "Anne Aas,anne@example.no,lena@example.no,employee\n"
+            + "Bjørn Berg,bjorn@example.no,lena@example.no,employee\n")
+    page = upload(hr, text).get_data(as_text=True)
+    assert bad_lines(page) == []
+    assert confirm(hr, hidden_csv_text(page)).status_code == 302
+    assert everyone(app)["lars@example.no"] == ("Lars Lie", {"employee"}, None)
+    assert everyone(app)["anne@example.no"][2] == "lena@example.no"
+
+
+def test_a_loop_through_the_people_already_here_is_refused(app, people, as_, make_user):
+    hr = as_("hr")
+    make_user("Sjur Sjef", "sjur@example.no", roles=("leader", "employee"))
+    with app.app_context():
+        db.session.get(User, people["lars"]).leader_id = db.session.scalar(
+            select(User.id).where(User.email == "sjur@example.no"))
+        db.session.commit()
+    before = everyone(app)
+    # Sjur leads Lars (not in the file); Sjur under Lars would close the loop.
+    text = HEADER + "Sjur Sjef,sjur@example.no,lars@example.no,leader\n"
+    response = upload(hr, text)
+    assert response.status_code == 422
+    assert "Lederne i filen danner en sløyfe." in html.unescape(response.get_data(as_text=True))
+    assert everyone(app) == before
+
+
+def test_an_hr_admin_who_leads_people_cannot_be_made_one_by_the_file(app, people, as_):
+    hr = as_("hr")
+    before = everyone(app)
+    response = upload(hr, HEADER + "Lena Larsen,lena@example.no,,leader og hr\n")
+    assert response.status_code == 422
+    assert "en HR-administrator kan ikke være noens leder" in \
+        html.unescape(response.get_data(as_text=True))
+    assert everyone(app) == before
+
+
+def test_a_person_imported_into_a_unit_of_an_open_round_joins_it(
+    app, people, as_, helse, question_bank
+):
+    from medsamtale.models import RoundMember
+    from tests.test_rounds import open_round
+
+    hr = as_("hr")
+    round_id = open_round(hr, question_bank, [helse["Helse"]])
+    text = UNIT_HEADER + "Dag Eide;dag@example.no;lena@example.no;medarbeider;Kontor\n"
+    assert upload(hr, text).status_code == 422  # two units are called Kontor
+    text = UNIT_HEADER + "Dag Eide;dag@example.no;lena@example.no;medarbeider;Helse/Kontor\n"
+    assert confirm(hr, hidden_csv_text(upload(hr, text).get_data(as_text=True))).status_code \
+        == 302
+    with app.app_context():
+        members = db.session.scalars(select(RoundMember.user_id)
+                                     .where(RoundMember.round_id == round_id)).all()
+    assert people_ids(app, members) == ["dag@example.no"]
+
+
+def people_ids(app, ids):
+    with app.app_context():
+        return sorted(db.session.scalars(select(User.email).where(User.id.in_(ids))))

@@ -167,9 +167,11 @@ class ImportConfirmForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         self.plan = plan_import(self.csv_text.data or "")
-        if super().validate(extra_validators) and self.plan.ok:
+        if super().validate(extra_validators) and self.plan.ok and self.plan.to_do:
             return True
         self.form_errors.append(
             _l("Nothing was imported: the file has errors. Correct them and try again.")
+            if not self.plan.ok else
+            _l("Nothing was imported: everyone in the file is already as it says.")
         )
         return False

@@ -18,10 +18,12 @@ from ..auth import email_change
 from ..auth.services import RESET, WELCOME, send_password_link
 from ..errors import Refused
 from ..extensions import db
-from ..models import EmailChange, Organisation, PasswordToken, PendingChange, User
+from ..models import EmailChange, Organisation, PasswordToken, PendingChange, Unit, User
 from ..models.people import EMAIL_MAX, NAME_MAX, normalise_email
 from ..models.sessions import RESET_BY_HR
 from ..outbox import queue_email
+from ..roles import ROLE_LABELS
+from ..rounds import services as rounds
 from ..units import services as units
 from ..urls import public_url
 from . import changes
@@ -50,7 +52,7 @@ def save_user(user: User, form) -> Saved:
     if is_new:
         user.email = form.email.data
         db.session.add(user)
-    units.move_person(user, form.unit, form.unit_tree)  # rounds' people follow (point 2)
+    moved = units.move_person(user, form.unit, form.unit_tree)
     saved = Saved(user)
     if waits:
         if is_new:  # created with their roles, without the leader that must wait
@@ -60,6 +62,8 @@ def save_user(user: User, form) -> Saved:
     else:
         changes.apply(user, wanted, editor)
     db.session.flush()
+    if moved:
+        rounds.person_moved(user)  # now in a unit an open round covers: they join it
     if is_new:
         send_password_link(user, WELCOME)
     elif normalise_email(form.email.data) != user.email:
@@ -123,6 +127,7 @@ HEADER_ALIASES = {
     "leder e-post": "leader_email", "leder epost": "leader_email",
     "lederens e-post": "leader_email", "lederens epost": "leader_email",
     "role": "role", "roles": "role", "rolle": "role", "roller": "role",
+    "unit": "unit", "department": "unit", "enhet": "unit", "avdeling": "unit",
 }
 # Role names, English or Norwegian, compared the same way ("HR-administrator", "hr admin").
 ROLE_ALIASES = {
@@ -135,9 +140,13 @@ ROLE_ALIASES = {
 ROLE_ORDER = ("employee", "leader", "hr_admin")
 REQUIRED_COLUMNS = ("name", "email", "leader_email", "role")
 # The columns as the page names them (Norwegian first), in messages about the header.
-COLUMN_NAMES = {"name": "navn", "email": "e-post", "leader_email": "leder", "role": "rolle"}
+COLUMN_NAMES = {"name": "navn", "email": "e-post", "leader_email": "leder", "role": "rolle",
+                "unit": "enhet"}
 # Several roles in one cell: "leder, medarbeider", "medarbeider/leder", "leder og hr".
 ROLE_SEPARATORS = re.compile(r"\s*(?:,|/|\+|&|\bog\b|\band\b)\s*")
+
+# What a line does: a new person, a change of someone already here, or nothing.
+NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 
 
 def _key(text: str) -> str:
@@ -162,9 +171,23 @@ class ImportRow:
     email: str
     leader_email: str
     role: str  # the cell as written
+    unit_cell: str | None = None  # None: the file has no unit column
     roles: list[str] = field(default_factory=list)
+    unit: Unit | None = None
+    user: User | None = None  # the person already here with this email
+    changes: list[str] = field(default_factory=list)  # what the line changes for them
     # (the column as the file names it, the message)
     errors: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.user is None:
+            return NEW
+        return CHANGED if self.changes else UNCHANGED
+
+    def wanted(self, leader: User | None) -> changes.Wanted:
+        return changes.Wanted("employee" in self.roles or "leader" in self.roles,
+                              "leader" in self.roles, "hr_admin" in self.roles, leader)
 
 
 @dataclass
@@ -176,6 +199,20 @@ class ImportPlan:
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.rows) and not any(r.errors for r in self.rows)
+
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    @property
+    def to_do(self) -> bool:
+        """Whether importing it would change anything."""
+        return any(row.status != UNCHANGED for row in self.rows)
+
+
+@dataclass
+class Imported:
+    created: list[User]
+    changed: list[User]
 
 
 def decode_csv(data: bytes) -> str | None:
@@ -193,7 +230,8 @@ def _delimiter(first_line: str) -> str:
 
 
 def plan_import(text: str) -> ImportPlan:
-    """Read CSV text and check every line; nothing is written."""
+    """Read CSV text and check every line against the file and the people already here
+    (whom a line with their email updates); nothing is written."""
     plan = ImportPlan()
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
@@ -209,6 +247,7 @@ def plan_import(text: str) -> ImportPlan:
             missing=", ".join(missing))))
         return plan
     plan.headers = {c: h.strip() for c, h in zip(columns, header, strict=True) if c}
+    has_unit = "unit" in columns
     for values in reader:
         if not any(v.strip() for v in values):
             continue
@@ -220,6 +259,7 @@ def plan_import(text: str) -> ImportPlan:
                 email=normalise_email(cells.get("email") or ""),
                 leader_email=normalise_email(cells.get("leader_email") or ""),
                 role=cells.get("role") or "",
+                unit_cell=(cells.get("unit") or "") if has_unit else None,
             )
         )
     if not plan.rows:
@@ -230,7 +270,9 @@ def plan_import(text: str) -> ImportPlan:
 
 def _check_rows(rows: list[ImportRow], headers: dict[str, str]) -> None:
     by_email: dict[str, ImportRow] = {}
-    name, email, leader, role = (headers.get(c, COLUMN_NAMES[c]) for c in REQUIRED_COLUMNS)
+    name, email, leader, role, unit = (headers.get(c, COLUMN_NAMES[c])
+                                       for c in (*REQUIRED_COLUMNS, "unit"))
+    tree = units.load_tree() if any(r.unit_cell for r in rows) else None
     for row in rows:
         if not row.name:
             row.errors.append((name, str(_l("The name is missing."))))
@@ -249,6 +291,10 @@ def _check_rows(rows: list[ImportRow], headers: dict[str, str]) -> None:
             row.errors.append((role, str(_l(
                 "Unknown role “%(role)s”: use medarbeider, leder or hr (or employee, leader, "
                 "hr_admin).", role=", ".join(unknown)))))
+        if row.unit_cell:
+            problem = _find_unit(row, tree)
+            if problem:
+                row.errors.append((unit, problem))
         if row.email in by_email:
             row.errors.append((email, str(_l("The email is also on line %(line)d.",
                                              line=by_email[row.email].line))))
@@ -260,16 +306,72 @@ def _check_rows(rows: list[ImportRow], headers: dict[str, str]) -> None:
                                               [r.leader_email for r in rows]))
         )
     }
+    leaders_now = dict(db.session.execute(select(User.id, User.leader_id)).all())
     for row in rows:
-        if row.email in existing:
-            row.errors.append((email, str(_l("A person with this email already exists."))))
-        if not row.leader_email:
-            continue
-        problem = _leader_problem(row, by_email, existing)
-        if problem:
-            row.errors.append((leader, problem))
-    for row in _in_loops(rows, by_email):
+        row.user = existing.get(row.email)
+        if row.user is not None and not row.user.active:
+            row.errors.append((email, str(_l(
+                "%(email)s is deactivated. Reactivate the person on their page first.",
+                email=row.email))))
+        if row.leader_email:
+            problem = _leader_problem(row, by_email, existing)
+            if problem:
+                row.errors.append((leader, problem))
+    for row in _in_loops(rows, by_email, existing, leaders_now):
         row.errors.append((leader, str(_l("The leaders in the file make a loop."))))
+    for row in rows:
+        if row.user is not None and not row.errors:
+            _check_update(row, rows, existing, role)
+
+
+def _find_unit(row: ImportRow, tree) -> str:
+    """Find the unit a row names, by path or by name; what is wrong with it, if anything."""
+    row.unit, same_name = tree.find(row.unit_cell)
+    if row.unit is not None:
+        return ""
+    if same_name:
+        return str(_l("Several units are called “%(unit)s”: write its path, such as "
+                      "“%(path)s”.", unit=row.unit_cell, path=tree.path(same_name[0].id)))
+    return str(_l("No unit “%(unit)s”. Create it under Units first, or write its path "
+                  "with “/” between the units.", unit=row.unit_cell))
+
+
+def _check_update(row: ImportRow, rows: list[ImportRow], existing: dict, role: str) -> None:
+    """What a line changes for a person already here, and whether it may: a leader who
+    still leads people keeps the leader role, and no HR admin leads anyone."""
+    user = row.user
+    wanted = row.wanted(existing.get(row.leader_email))
+    if row.name != user.name:
+        row.changes.append(str(_l("name: %(before)s → %(after)s", before=user.name,
+                                  after=row.name)))
+    if set(wanted.roles) != set(user.roles):
+        row.changes.append(str(_l("roles: %(before)s → %(after)s",
+                                  before=_role_names(user.roles),
+                                  after=_role_names(wanted.roles))))
+    before = user.leader.email if user.leader else ""
+    if row.leader_email != before:
+        row.changes.append(str(_l("leader: %(before)s → %(after)s", before=before or "–",
+                                  after=row.leader_email or "–")))
+    if row.unit_cell is not None and (row.unit.id if row.unit else None) != user.unit_id:
+        row.changes.append(str(_l("unit: %(before)s → %(after)s",
+                                  before=user.unit.name if user.unit else "–",
+                                  after=row.unit.name if row.unit else "–")))
+    # The people who will still report to them after the file is imported.
+    leaving = {r.email for r in rows if r.leader_email != user.email}
+    staying = [p for p in user.reports if p.active and p.email not in leaving]
+    staying += [r for r in rows if r.leader_email == user.email and r.user is None]
+    if staying and "leader" not in row.roles:
+        row.errors.append((role, str(_l(
+            "%(name)s still leads people: give them another leader first, or keep the "
+            "leader role.", name=user.name))))
+    elif staying and "hr_admin" in row.roles and not user.is_hr_admin:
+        row.errors.append((role, str(_l(
+            "%(name)s leads people, and an HR admin cannot be anyone's leader.",
+            name=user.name))))
+
+
+def _role_names(roles: list[str]) -> str:
+    return ", ".join(str(ROLE_LABELS[role]) for role in ROLE_ORDER if role in roles)
 
 
 def _leader_problem(row: ImportRow, by_email: dict[str, ImportRow], existing: dict) -> str:
@@ -296,43 +398,74 @@ def _leader_problem(row: ImportRow, by_email: dict[str, ImportRow], existing: di
     return str(_l("No leader with the email %(email)s.", email=row.leader_email))
 
 
-def _in_loops(rows: list[ImportRow], by_email: dict[str, ImportRow]) -> list[ImportRow]:
-    """The rows whose chain of leaders in the file comes back to them."""
+def _in_loops(rows: list[ImportRow], by_email: dict[str, ImportRow], existing: dict,
+              leaders_now: dict[int, int | None]) -> list[ImportRow]:
+    """The rows whose chain of leaders, as it will be after the import (the file's lines
+    over the reporting lines already here), comes back to them."""
+    in_file = {row.user.id: row for row in rows if row.user is not None}
+
+    def above(key):  # a row or a person's id → the next one up
+        if isinstance(key, ImportRow):
+            if key.leader_email in by_email:
+                return by_email[key.leader_email]
+            leader = existing.get(key.leader_email)
+            return None if leader is None else in_file.get(leader.id, leader.id)
+        leader_id = leaders_now.get(key)
+        return None if leader_id is None else in_file.get(leader_id, leader_id)
+
     looped = []
     for row in rows:
-        seen = {row.email}
-        above = by_email.get(row.leader_email)
-        while above is not None and above.email != row.email:
-            if above.email in seen:
-                break
-            seen.add(above.email)
-            above = by_email.get(above.leader_email)
-        if above is not None and above.email == row.email and row.leader_email != row.email:
+        seen, current = set(), above(row)
+        while current is not None and current is not row and _key_of(current) not in seen:
+            seen.add(_key_of(current))
+            current = above(current)
+        if current is row and row.leader_email != row.email:
             looped.append(row)
     return looped
 
 
-def apply_import(plan: ImportPlan) -> list[User]:
-    """Create the people of a plan that has no errors, and queue their welcome emails."""
+def _key_of(step: ImportRow | int) -> tuple:
+    return ("line", step.line) if isinstance(step, ImportRow) else ("id", step)
+
+
+def apply_import(plan: ImportPlan, by: User) -> Imported:
+    """Create the new people of a plan that has no errors, and queue their welcome emails;
+    change the people already here as the file says, through the same changes as their
+    page (a new leader takes over their open conversation, and all three are told)."""
     if not plan.ok:
         raise ValueError("an import plan with errors cannot be applied")
     created: dict[str, User] = {}
     for row in plan.rows:
-        user = User(
-            name=row.name,
-            email=row.email,
-            is_employee="employee" in row.roles or "leader" in row.roles,
-            is_leader="leader" in row.roles,
-            is_hr_admin="hr_admin" in row.roles,
-        )
-        db.session.add(user)
-        created[row.email] = user
+        if row.user is None:
+            user = User(name=row.name, email=row.email)
+            db.session.add(user)
+            created[row.email] = user
+            changes.apply(user, row.wanted(None), by, announce=False)
+    moved = []
+
+    def leader_of(row):
+        return created.get(row.leader_email) or (
+            User.by_email(row.leader_email) if row.leader_email else None)
+
     for row in plan.rows:
-        if row.leader_email:
-            created[row.email].leader = created.get(row.leader_email) or User.by_email(
-                row.leader_email
-            )
+        user = created.get(row.email) or row.user
+        if row.unit_cell is not None and units.move_person(user, row.unit):
+            moved.append(user)
+        if row.user is None:
+            user.leader = leader_of(row)
     db.session.flush()
+    changed = [row.user for row in plan.rows if row.status == CHANGED]
+    for row in plan.rows:
+        if row.status == CHANGED:
+            row.user.name = row.name
+            wanted = row.wanted(leader_of(row))
+            if changes.check(row.user, wanted, by):
+                raise Refused(_l("Line %(line)d would need a second HR admin's approval: "
+                                 "make that change on the person's page.", line=row.line))
+            changes.apply(row.user, wanted, by)
+    db.session.flush()
+    for user in moved:
+        rounds.person_moved(user)  # a person now in a unit an open round covers joins it
     for user in created.values():
         send_password_link(user, WELCOME)
-    return list(created.values())
+    return Imported(list(created.values()), changed)

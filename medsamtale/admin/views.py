@@ -149,14 +149,16 @@ def import_users():
 
 @bp.route("/import/confirm", methods=["POST"])
 def confirm_import():
-    """Import the previewed people, all of them or, if any line is bad, none."""
+    """Import the previewed people and changes, all of them or, if any line is bad, none."""
     confirm = ImportConfirmForm()
     return make_change(
-        lambda: services.apply_import(confirm.plan), form=confirm, back=url_for(".users"),
+        lambda: services.apply_import(confirm.plan, current_user), form=confirm,
+        back=url_for(".users"),
         page=Page("admin/import.html", form=ImportUploadForm(formdata=None),
                   plan=lambda: confirm.plan, confirm=confirm),
-        done=lambda created: _("%(count)d people were imported and have been sent a link to "
-                               "choose a password.", count=len(created)),
+        done=lambda imported: _("%(count)d people were imported and have been sent a link to "
+                                "choose a password. %(changed)d people were changed.",
+                                count=len(imported.created), changed=len(imported.changed)),
     )
 
 
