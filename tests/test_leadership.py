@@ -68,3 +68,62 @@ def test_a_leader_change_leaves_other_peoples_conversations_alone(
     with app.app_context():
         assert db.session.get(Conversation, bjorn_open).leader_id == people["lars"]
     assert "Bjørn Berg" in as_("lars").get(f"/conversations/{bjorn_open}").get_data(as_text=True)
+
+
+def _deactivate(hr, user_id) -> str:
+    return hr.post(f"/admin/users/{user_id}/deactivate",
+                   follow_redirects=True).get_data(as_text=True)
+
+
+def test_a_deactivated_leaders_people_go_to_their_units_leader_with_what_is_open(
+    app, people, as_, held, make_conversation, make_user
+):
+    """Lars leaves with Anne and Bjørn still reporting: Anne's unit (Sykehjem, under Helse,
+    which Lena leads) gives her Lena with her open conversation and actions; Bjørn, in no
+    unit, goes to the leader above Lars (Sjur); all are told."""
+    from medsamtale.models import Unit, User
+
+    (action_id,) = agree_actions(app, held, ("Ta kurs i prosjektledelse", 30))
+    open_id = make_conversation(people["anne"])
+    sjur = make_user("Sjur Sjef", "sjur@example.no", roles=("leader", "employee"))
+    with app.app_context():
+        helse = Unit(name="Helse", leader_id=people["lena"])
+        db.session.add(helse)
+        db.session.flush()
+        sykehjem = Unit(name="Sykehjem", parent_id=helse.id)  # no leader of its own
+        db.session.add(sykehjem)
+        db.session.flush()
+        db.session.get(User, people["anne"]).unit_id = sykehjem.id
+        db.session.get(User, people["lars"]).leader_id = sjur
+        db.session.commit()
+    before = len(outbox(app))
+
+    page = _deactivate(as_("hr"), people["lars"])
+    assert "Lars Lie er deaktivert" in page
+    assert "Anne Aas → Lena Larsen" in page and "Bjørn Berg → Sjur Sjef" in page
+    with app.app_context():
+        assert db.session.get(User, people["anne"]).leader_id == people["lena"]
+        assert db.session.get(User, people["bjorn"]).leader_id == sjur
+        assert db.session.get(Conversation, open_id).leader_id == people["lena"]
+        assert db.session.get(Action, action_id).leader_id == people["lena"]
+    assert "Ta kurs i prosjektledelse" in as_("lena").get("/").get_data(as_text=True)
+    told = {(m.recipient, m.kind) for m in outbox(app)[before:]}
+    assert {("anne@example.no", "leader_changed"), ("lena@example.no", "leader_changed"),
+            ("bjorn@example.no", "leader_changed"), ("sjur@example.no", "leader_changed")} \
+        <= told
+
+
+def test_people_nobody_can_take_over_are_named_for_hr(app, people, as_, make_user):
+    """No unit, and Lars's own leader is an HR admin's old account, deactivated: HR is told
+    to choose, and Anne and Bjørn keep Lars until then."""
+    from medsamtale.models import User
+
+    gone = make_user("Gamle Sjef", "gamle@example.no", roles=("leader",), active=False)
+    with app.app_context():
+        db.session.get(User, people["lars"]).leader_id = gone
+        db.session.commit()
+    page = _deactivate(as_("hr"), people["lars"])
+    warning = page[page.index('flash-error'):]
+    assert "Anne Aas" in warning[:400] and "Bjørn Berg" in warning[:400]
+    with app.app_context():
+        assert db.session.get(User, people["anne"]).leader_id == people["lars"]

@@ -158,6 +158,43 @@ def hand_over(person: User, old_leader: User | None, new_leader: User | None) ->
         .execution_options(synchronize_session=False))
 
 
+def successor(person: User, leaving: User, tree) -> User | None:
+    """Who leads `person` when their leader `leaving` goes: the leader of their unit, or of
+    the nearest unit above it, else the leader of the one leaving; None when none of them
+    can (deactivated, not a leader, an HR admin, or it would make a loop): HR chooses."""
+    def can_lead(candidate: User | None) -> bool:
+        return (candidate is not None and candidate.id != leaving.id and candidate.active
+                and not candidate.is_hr_admin and person.leader_problem(candidate) is None)
+
+    units_up = reversed(tree.ancestors(person.unit_id)) if person.unit_id else []
+    for unit in units_up:
+        if can_lead(unit.leader):
+            return unit.leader
+    return leaving.leader if can_lead(leaving.leader) else None
+
+
+def hand_over_people(leaving: User, by: User) -> tuple[list[User], list[User]]:
+    """A leader is leaving: each of their active people gets a successor (above), who takes
+    over their open conversation and open actions; all of them are told. Returns the people
+    who got a new leader, and those left for HR to give one."""
+    from ..units.services import load_tree  # units import the people's models, not this
+
+    people = [person for person in leaving.reports if person.active]
+    if not people:
+        return [], []
+    tree = load_tree(with_leaders=True)
+    moved, left = [], []
+    for person in people:
+        new_leader = successor(person, leaving, tree)
+        if new_leader is None:
+            left.append(person)
+            continue
+        apply(person, Wanted(person.is_employee, person.is_leader, person.is_hr_admin,
+                             new_leader), by)
+        moved.append(person)
+    return moved, left
+
+
 def _labels(roles: list[str]) -> list:
     return [ROLE_LABELS[role] for role in roles]
 

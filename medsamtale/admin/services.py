@@ -75,15 +75,25 @@ def cancel_email_change(user: User) -> None:
     email_change.cancel(user)
 
 
-def deactivate(user: User, by: User) -> list[User]:
+@dataclass
+class Deactivated:
+    """The people of a deactivated leader: those who got a new leader, and those who need
+    HR to give them one."""
+
+    moved: list[User]
+    left: list[User]
+
+
+def deactivate(user: User, by: User) -> Deactivated:
     """Deactivate a person: logged out everywhere at once, no more log-ins, and a change of
-    their address still waiting is cancelled. Returns the active people who still have
-    them as their leader and need a new one."""
+    their address still waiting is cancelled. A leader's people go to the leader of their
+    unit (or of the leaving leader), with their open conversations and actions."""
     if user.id == by.id:
         raise Refused(_l("You cannot deactivate yourself."))
+    moved, left = changes.hand_over_people(user, by)
     user.deactivate()
     email_change.cancel_open(user)
-    return [person for person in user.reports if person.active]
+    return Deactivated(moved, left)
 
 
 def reactivate(user: User) -> None:

@@ -97,17 +97,21 @@ def deactivate_user(user_id: int):
     user = db.get_or_404(User, user_id)
     return make_change(
         services.deactivate, user, current_user,
-        back=lambda orphans: url_for(".users" if orphans is not None else ".edit_user",
-                                     user_id=user_id),
-        done=lambda orphans: _deactivated(user, orphans),
+        back=lambda result: url_for(".users" if result is not None else ".edit_user",
+                                    user_id=user_id),  # refused: back to their page
+        done=lambda result: _deactivated(user, result),
     )
 
 
-def _deactivated(user: User, orphans: list[User]) -> str:
-    if orphans:
+def _deactivated(user: User, result: services.Deactivated) -> str:
+    if result.left:
         flash(_("These people still have %(name)s as their leader and need a new one: "
-                "%(people)s.", name=user.name, people=", ".join(p.name for p in orphans)),
+                "%(people)s.", name=user.name, people=", ".join(p.name for p in result.left)),
               "error")
+    if result.moved:
+        flash(_("New leaders, who take over the open conversations and actions: %(people)s.",
+                people=", ".join(f"{p.name} → {p.leader.name}" for p in result.moved)),
+              "success")
     return _("%(name)s is deactivated and logged out.", name=user.name)
 
 
