@@ -1,7 +1,7 @@
 """How far each unit and leader has come, in counts and states, never content."""
 
 from flask import Blueprint, Response, abort, request
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..extensions import db
@@ -41,25 +41,24 @@ def index():
 @bp.route("/units/<id:unit_id>")
 def unit(unit_id: int):
     """The people of a unit and its sub-units, with each one's state and dates."""
-    known, chosen = _scope()
-    try:
-        found = services.unit_people(chosen, unit_id)
-    except LookupError:
-        abort(404)
-    return render("progress/people.html", rounds=known, drilldown=found,
-                  heading=_("Unit: %(name)s", name=found.title))
+    return _people(services.unit_people, unit_id, _l("Unit: %(name)s"))
 
 
 @bp.route("/leaders/<id:leader_id>")
 def leader(leader_id: int):
     """The people who report to a leader, with each one's state and dates."""
+    return _people(services.leader_people, leader_id, _l("Leader: %(name)s"))
+
+
+def _people(find, found_id: int, heading) -> str:
+    """A drill-down to the names: 404 for a unit or leader that is not there."""
     known, chosen = _scope()
     try:
-        found = services.leader_people(chosen, leader_id)
+        found = find(chosen, found_id)
     except LookupError:
         abort(404)
     return render("progress/people.html", rounds=known, drilldown=found,
-                  heading=_("Leader: %(name)s", name=found.title))
+                  heading=heading % {"name": found.title})
 
 
 def _download(body: bytes, mimetype: str, chosen, table: str, file_format: str) -> Response:
