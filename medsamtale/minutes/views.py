@@ -1,27 +1,38 @@
 """The minutes: the employee's editor, the leader's approval, versions, print, PDF, archive.
 
 Only the two parties of a conversation reach these pages (access.held_conversation_for);
-the leader reads submitted versions, never the employee's draft. Every change goes
-through make_change: editor changes answer htmx with the changed block of the page (a
-refusal in #minutes-error, so what was typed stays), plain posts with a redirect back.
+the leader reads submitted versions, never the employee's draft. The employee may share
+approved minutes with their current leader (sharing.py), who then reads the approved
+version here, and its print view and PDF, and nothing else (access.readable_minutes_for).
+Every change goes through make_change: editor changes answer htmx with the changed block of
+the page (a refusal in #minutes-error, so what was typed stays), plain posts with a
+redirect back.
 """
 
 from functools import partial
 
 from flask import Blueprint, abort, flash, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from .. import flow
-from ..access import EMPLOYEE, LEADER, PARTY, held_conversation_for, is_employee
+from ..access import (
+    EMPLOYEE,
+    LEADER,
+    PARTY,
+    held_conversation_for,
+    is_employee,
+    readable_minutes_for,
+)
 from ..change import make_change, saved_status
 from ..extensions import db
 from ..htmx import render
 from ..models import MinutesPoint, User
-from ..models.minutes import SUBMITTED
+from ..models.minutes import APPROVED, SUBMITTED
 from ..timeutil import to_oslo
-from . import approval, drafting, next_meeting, pdf
+from . import approval, drafting, next_meeting, pdf, sharing
 from .archive import archive_for
 from .differences import differences
 from .forms import ActionForm, CommentForm, NextMeetingForm, PointForm, SendBackForm
@@ -35,10 +46,24 @@ ERROR_TARGET = "#minutes-error"
 
 @bp.route("/<id:conversation_id>")
 def show(conversation_id: int):
-    """The employee's editor or the minutes as submitted; the leader's reading and decision."""
-    conversation = held_conversation_for(PARTY, conversation_id)
+    """The employee's editor or the minutes as submitted; the leader's reading and decision;
+    for the leader the employee shared them with, the approved minutes to read."""
+    conversation, party = readable_minutes_for(conversation_id)
+    if not party:
+        return _shared_page(conversation)
     return make_change(flow.minutes_of_held, conversation,
                        page=lambda outcome: _page(conversation, outcome.result))
+
+
+def _shared_page(conversation):
+    """The approved minutes as the employee's current leader reads them once shared: the
+    approved version only, with no control to change anything."""
+    minutes = drafting.minutes_of(conversation)
+    version = minutes.approved_version if minutes else None
+    if version is None:
+        abort(404)
+    return render("minutes/minutes.html", conversation=conversation, minutes=minutes,
+                  version=version, shared=True, is_employee=False)
 
 
 def _page(conversation, minutes, block=None, *, posted=None, comment_form=None,
@@ -59,6 +84,11 @@ def _page(conversation, minutes, block=None, *, posted=None, comment_form=None,
         context.update(actions=actions, action_forms=forms)
     elif minutes.first_approved_at:
         context.update(followed_up=drafting.actions_of(conversation, with_updates=True))
+    if employee and minutes.first_approved_at:  # withdrawn at any time, shared once approved
+        share = sharing.current_share(conversation)
+        context.update(shared_with=share.leader if share else None,
+                       share_target=sharing.share_target(conversation)
+                       if minutes.state == APPROVED else None)
     version, previous = minutes.latest_version, minutes.previous_version
     deciding = not employee and minutes.state == SUBMITTED and previous is not None
     return render(
@@ -232,19 +262,53 @@ def set_next_meeting(conversation_id: int):
     return make_change(
         lambda: next_meeting.set_next_meeting(minutes, form.kind.data, form.on.data),
         form=form, back=_back(conversation_id, "next-meeting"),
-        page=lambda _outcome: _page(conversation, minutes, next_form=form),
+        # Before approval the page has no such form: the refusal is flashed on it instead.
+        page=(lambda _outcome: _page(conversation, minutes, next_form=form))
+        if minutes.state == APPROVED else None,
         done=_l("The next meeting is set. You will be reminded of it."),
+    )
+
+
+# Sharing with the current leader ------------------------------------------------------------------
+
+
+@bp.route("/<id:conversation_id>/share", methods=["POST"])
+def share(conversation_id: int):
+    """The employee lets their current leader read the approved minutes."""
+    conversation = held_conversation_for(PARTY, conversation_id, lock=True)
+    return make_change(
+        sharing.share, conversation, current_user, back=_back(conversation_id, "sharing"),
+        done=lambda made: _("The minutes are shared with %(name)s, who has been told by "
+                            "email.", name=made.leader.name),
+    )
+
+
+@bp.route("/<id:conversation_id>/share/withdraw", methods=["POST"])
+def withdraw_share(conversation_id: int):
+    """The employee takes the share back."""
+    conversation = held_conversation_for(PARTY, conversation_id, lock=True)
+    return make_change(
+        sharing.withdraw, conversation, current_user, back=_back(conversation_id, "sharing"),
+        done=lambda leader: _("The sharing is withdrawn: %(name)s can no longer read the "
+                              "minutes.", name=leader.name),
     )
 
 
 # Versions, print and PDF -------------------------------------------------------------------------
 
 
-def _version(conversation_id: int, number: int):
-    conversation = held_conversation_for(PARTY, conversation_id)
+def _version(conversation_id: int, number: int, *, shared: bool = False):
+    """One version of the minutes, for their parties; with `shared`, also the approved
+    version for the leader the employee shared the minutes with (and no other)."""
+    if shared:
+        conversation, party = readable_minutes_for(conversation_id)
+    else:
+        conversation, party = held_conversation_for(PARTY, conversation_id), True
     minutes = drafting.minutes_of(conversation)
     versions = minutes.versions if minutes else []
     if not 1 <= number <= len(versions):
+        abort(404)
+    if not party and versions[number - 1] is not minutes.approved_version:
         abort(404)
     return conversation, minutes, versions[number - 1]
 
@@ -267,7 +331,7 @@ def version(conversation_id: int, number: int):
 @bp.route("/<id:conversation_id>/versions/<id:number>/print")
 def print_version(conversation_id: int, number: int):
     """One version as a page to print."""
-    conversation, minutes, version = _version(conversation_id, number)
+    conversation, minutes, version = _version(conversation_id, number, shared=True)
     return render("minutes/print.html", conversation=conversation, minutes=minutes,
                   version=version)
 
@@ -275,7 +339,7 @@ def print_version(conversation_id: int, number: int):
 @bp.route("/<id:conversation_id>/versions/<id:number>/pdf")
 def pdf_version(conversation_id: int, number: int):
     """One version as a PDF, for the personnel file."""
-    conversation, _minutes, version = _version(conversation_id, number)
+    conversation, _minutes, version = _version(conversation_id, number, shared=True)
     body = pdf.minutes_pdf(conversation, version)
     name = f"medarbeidersamtale-{to_oslo(conversation.held_on):%Y-%m-%d}-v{number}.pdf"
     return body, 200, {
