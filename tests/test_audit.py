@@ -309,6 +309,26 @@ def test_hr_sees_hr_actions_and_failed_log_ins_but_no_reads(app, people, held, a
         hr.get("/admin/audit/?action=conversation_read").get_data(as_text=True))
 
 
+def test_hr_sees_how_many_reads_each_month_but_not_who_read_what(app, people, held, as_):
+    from medsamtale.timeutil import utcnow
+
+    before = len(events(app, "conversation_read"))
+    as_("lars").get(f"/agenda/{held}")
+    as_("anne").get(f"/minutes/{held}")
+    as_("anne").get(f"/minutes/{held}")  # within ten minutes: the same read
+    assert len(events(app, "conversation_read")) == before + 2
+    html = as_("hr").get("/admin/audit/").get_data(as_text=True)
+    section = html[html.index('id="reads-per-month"'):]
+    section = section[:section.index("</section>")]
+    assert "Lesinger av samtaler per måned" in section
+    month = f"{utcnow():%Y-%m}"
+    assert re.search(rf'<tr data-month="{month}"><td>{month}</td><td>{before + 2}</td></tr>',
+                     section), section
+    for name in ("Lars Lie", "Anne Aas", "Lena Larsen"):
+        assert name not in section
+    assert "Vil lære mer om prosjektledelse" not in html
+
+
 def test_only_hr_sees_the_log(people, as_):
     assert as_("lars").get("/admin/audit/").status_code == 403
 

@@ -3,8 +3,11 @@ actions and pages for people; and what the log adds to the app (its hooks, its f
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import AuditEvent
@@ -32,6 +35,12 @@ ACTION_LABELS = {
     "mail_retried": _l("Undelivered message sent again"),
     "mail_discarded": _l("Undelivered message discarded"),
     "progress_exported": _l("Progress exported"),
+    "round_opened": _l("Round opened"),
+    "round_closed": _l("Round closed"),
+    "deputy_assigned": _l("Deputy named"),
+    "deputy_ended": _l("Deputy ended early"),
+    "minutes_shared": _l("Minutes shared with the current leader"),
+    "minutes_share_withdrawn": _l("Sharing of minutes withdrawn"),
     # Units (medsamtale/units)
     "unit_created": _l("Unit added"),
     "unit_changed": _l("Unit changed"),
@@ -82,6 +91,20 @@ def page_of(query, before: int | None):
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     return rows, (rows[-1][0].id if more and rows else None)
+
+
+READ_MONTHS = 12  # how far back the HR admin sees the count of reads
+
+
+def reads_per_month(since: datetime) -> list[tuple[str, int]]:
+    """How many reads of conversations were recorded each month from `since` ("2026-11",
+    count), newest first: that reads happen, never who read what."""
+    month = (func.strftime("%Y-%m", AuditEvent.at) if db.engine.dialect.name == "sqlite"
+             else func.to_char(AuditEvent.at, "YYYY-MM"))
+    return [tuple(row) for row in db.session.execute(
+        select(month.label("month"), func.count())
+        .where(AuditEvent.action == READ, AuditEvent.at >= since)
+        .group_by("month").order_by(month.desc()))]
 
 
 def init_app(app: Flask) -> None:

@@ -4,6 +4,8 @@ their own page, medsamtale.account)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, request
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
@@ -12,8 +14,9 @@ from ..extensions import db
 from ..htmx import render
 from ..models import AuditEvent, User
 from ..roles import hr_admin_required
+from ..timeutil import utcnow
 from . import READ
-from .log import ACTION_LABELS, page_of
+from .log import ACTION_LABELS, READ_MONTHS, page_of, reads_per_month
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -48,6 +51,7 @@ def index():
     actions = db.session.scalars(select(AuditEvent.action).distinct()
                                  .where(AuditEvent.action != READ)).all()
     people = db.session.execute(select(User.id, User.name).order_by(User.name)).all()
+    since = (utcnow() - timedelta(days=31 * READ_MONTHS)).replace(day=1, hour=0, minute=0)
     return render("audit/index.html", rows=rows, older=older, action=action,
                   person_id=person_id, actions=sorted(actions), people=people,
-                  action_labels=ACTION_LABELS)
+                  action_labels=ACTION_LABELS, reads=reads_per_month(since))
