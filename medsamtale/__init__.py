@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .branding.views import bp as branding_bp
     from .conversations.views import bp as conversations_bp
+    from .deputies.views import bp as deputies_bp
     from .devmail.views import bp as devmail_bp
     from .factors.views import bp as factors_bp
     from .followup.views import bp as followup_bp
@@ -117,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mailqueue_bp)
     app.register_blueprint(units_bp)
     app.register_blueprint(rounds_bp)
+    app.register_blueprint(deputies_bp)
     app.register_blueprint(progress_bp)
     audit_log.init_app(app)  # what the audit log records by itself
 

@@ -1,8 +1,8 @@
 """Who may see what: a conversation belongs to its leader and its employee, and nobody
 else reads it, not another leader, not the HR admin (R9, docs/rules.md). Every view that
 shows or changes a conversation finds it through `conversation_for`; only the pages of
-approved minutes use `readable_minutes_for`, which also lets in the employee's current
-leader they shared them with, to read.
+approved minutes use minutes.sharing's `readable_minutes_for`, which also lets in the
+employee's current leader they shared them with, to read.
 
 Also here: the check that a form was not opened on an older state of the conversation.
 """
@@ -49,24 +49,6 @@ def held_conversation_for(role: str, conversation_id: int, *, lock: bool = False
     if conversation.state != HELD:
         abort(404)
     return conversation
-
-
-def readable_minutes_for(conversation_id: int) -> tuple[Conversation, bool]:
-    """For the pages that show approved minutes only: the held conversation, if the current
-    user is one of its parties (as held_conversation_for(PARTY)), or the employee's current
-    leader they were shared with (minutes/sharing.py), who reads the approved minutes and
-    nothing else. Returns (conversation, whether the reader is a party); 404 or 403
-    otherwise."""
-    from .minutes.sharing import shared_with  # the minutes build on this module
-
-    conversation = db.session.get(Conversation, conversation_id, options=WITH_PARTIES)
-    if conversation is None:
-        abort(404)
-    if current_user.id in (conversation.leader_id, conversation.employee_id):
-        return held_conversation_for(PARTY, conversation_id), True
-    if conversation.state != HELD or not shared_with(conversation, current_user):
-        abort(403)
-    return conversation, False
 
 
 def is_employee(conversation: Conversation) -> bool:

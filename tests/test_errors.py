@@ -135,7 +135,7 @@ def test_no_route_answers_with_a_default_page_or_a_500(app, as_, people):
               "item_kind": "themes", "kind": "themes", "action": "retire", "token": "x",
               "session_id": 1, "change_id": 1, "passkey_id": 1,
               "token_id": 1, "scim_id": "1", "rest": "Groups", "message_id": 1,
-              "unit_id": 1, "leader_id": 1, "round_id": 1}
+              "unit_id": 1, "leader_id": 1, "round_id": 1, "deputy_id": 1}
     rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
     for who in ("anne", "lars", "hr"):
         for rule in rules:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from ..deputies import services as deputies
 from ..errors import Refused
 from ..extensions import db
 from ..models import Conversation, User
@@ -60,14 +61,21 @@ def open_conversation(employee_id: int) -> Conversation | None:
 
 
 def plan(leader: User, employee: User, **details) -> Conversation:
-    """A new conversation, planned but not yet sent."""
-    if not employee.active or employee.leader_id != leader.id:
+    """A new conversation, planned but not yet sent: by the employee's leader, or by a
+    deputy standing in for that leader today (deputies/services.py), whose conversation it
+    then is, held on behalf of the leader."""
+    on_behalf_of = None
+    if employee.leader_id != leader.id:
+        on_behalf_of = deputies.deputized_leader(leader, employee)
+    if not employee.active or (employee.leader_id != leader.id and on_behalf_of is None):
         raise Refused(_l("You can only plan conversations with your own people."))
     if open_conversation(employee.id):
         raise Refused(
             _l("%(name)s already has a conversation that is not finished.", name=employee.name)
         )
-    conversation = Conversation(leader=leader, employee=employee, **details)
+    conversation = Conversation(leader=leader, employee=employee,
+                                on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
+                                **details)
     db.session.add(conversation)
     db.session.flush()
     rounds.assign_round(conversation)  # planned in an open round's period: it belongs to it
@@ -177,6 +185,9 @@ def keep_time(conversation: Conversation) -> None:
 def email_links(conversation: Conversation) -> dict:
     return {
         "conversation": conversation,
+        # The leader a deputy holds it for (the invitation says so), or None.
+        "on_behalf_of": db.session.get(User, conversation.on_behalf_of_id)
+        if conversation.on_behalf_of_id else None,
         "leader_link": public_url("conversations.show", conversation_id=conversation.id),
         "employee_link": public_url("preparation.prepare", conversation_id=conversation.id),
     }

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..access import EMPLOYEE, LEADER, conversation_for
 from ..change import Page, make_change
+from ..deputies import services as deputies
 from ..extensions import db
 from ..htmx import render
 from ..models import QuestionSet, User
@@ -23,10 +24,28 @@ def _plan_form(conversation=None, **kwargs) -> PlanForm:
         select(User).where(User.leader_id == current_user.id, User.active).order_by(User.name)
     ).all()
     question_sets = db.session.scalars(select(QuestionSet).order_by(QuestionSet.position)).all()
-    return PlanForm(
+    form = PlanForm(
         leader=current_user, reports=reports, question_sets=question_sets,
         current=conversation, **kwargs,
     )
+    if conversation is None:  # a deputy also plans for the people of the leaders they stand in for
+        form.employee.choices += [
+            (person.id, _("%(name)s (for %(leader)s)", name=person.name, leader=leader.name))
+            for person, leader in _deputized_people()]
+    return form
+
+
+def _deputized_people() -> list[tuple[User, User]]:
+    """(person, leader) for the active people of the leaders the current user stands in
+    for today, by name: two queries."""
+    leaders = {d.leader_id: d.leader for d in deputies.active_deputyships(current_user)}
+    if not leaders:
+        return []
+    people = db.session.scalars(
+        select(User).where(User.leader_id.in_(leaders), User.active, User.id != current_user.id)
+        .order_by(User.name, User.id)
+    ).all()
+    return [(person, leaders[person.leader_id]) for person in people]
 
 
 def _show(conversation) -> str:

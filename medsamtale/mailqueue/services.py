@@ -25,10 +25,13 @@ PRUNE_BATCH = 1000
 KIND_LABELS = {
     "action_reminder": _l("Reminder of an agreed action"),
     "cancellation": _l("Cancelled conversation"),
+    "deputy_assigned": _l("Deputy named or ended"),
     "email_change_confirm": _l("Confirmation of a new email address"),
     "email_change_requested": _l("Notice of a requested email change"),
     "email_changed": _l("Notice of a changed email address"),
     "factors_reset": _l("Second factors reset"),
+    "minutes_shared": _l("Minutes shared by an employee"),
+    "minutes_remark": _l("Remark on approved minutes"),
     "invitation": _l("Invitation to a conversation"),
     "invitation_accepted": _l("Invitation accepted"),
     "leader_changed": _l("New leader"),

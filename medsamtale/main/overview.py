@@ -12,13 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..admin import changes
 from ..conversations.services import ReportRow, leader_overview
+from ..deputies.services import active_deputyships
 from ..extensions import db
-from ..models import Conversation, Minutes, User
+from ..minutes.sharing import shared_with_leader
+from ..models import Conversation, Deputy, Minutes, MinutesShare, User
 from ..models.conversations import (
     ACCEPTED,
     CLOSED_STATES,
@@ -82,6 +84,9 @@ class PersonRow:
     row: ReportRow
     step: Step | None  # None: nothing under way, a conversation can be planned
     in_round_unplanned: bool = False  # a member of an open round with no conversation in it
+    # The open conversation is a deputy's (medsamtale/deputies), held for this leader: it is
+    # theirs and the employee's, so the leader gets no link to it.
+    with_deputy: User | None = None
 
     @property
     def person(self) -> User:
@@ -128,6 +133,10 @@ class LeaderHome:
     other_minutes: list[Minutes]  # waiting for the leader, of people no longer theirs
     rounds: list[LeaderRound] = field(default_factory=list)  # open rounds with their people
     next_meetings: list[NextMeeting] = field(default_factory=list)  # soonest first
+    # Earlier leaders' approved minutes their people shared with them (minutes/sharing.py)
+    shared_minutes: list[MinutesShare] = field(default_factory=list)
+    # The leaders they stand in for as a deputy, and what they hold for them (see deputy_home)
+    deputy: DeputyHome | None = None
 
     @property
     def due(self) -> int:
@@ -211,7 +220,7 @@ def _next_meetings(rows: list[ReportRow]) -> list[NextMeeting]:
 def leader_home(leader: User, now: datetime | None = None) -> LeaderHome:
     """The leader's people (R1), each with their conversation's next step: the open
     conversation's, or what the minutes of the last one wait for; the open rounds they are
-    in, and the next meetings agreed. Six queries."""
+    in, the next meetings agreed, and the minutes shared with them. Seven queries."""
     rows = leader_overview(leader, now)
     rounds = leader_rounds([row.person for row in rows])
     unplanned = {entry.person.id for in_round in rounds for entry in in_round.people
@@ -223,11 +232,75 @@ def leader_home(leader: User, now: datetime | None = None) -> LeaderHome:
     for row in rows:
         minutes_step = _minutes_step(minutes_of.pop(row.person.id, None),
                                      LEADER_MINUTES_STEPS, "leader_reopen")
+        if row.next is not None and row.next.leader_id != leader.id:
+            people.append(PersonRow(row, None, False, with_deputy=row.next.leader))
+            continue
         people.append(PersonRow(row, _next_step(row.next, LEADER_STEPS, minutes_step),
                                 row.person.id in unplanned))
     others = [m for m in minutes_of.values()
               if m.state == SUBMITTED or m.reopen_requested_at is not None]
-    return LeaderHome(people, others, rounds, _next_meetings(rows))
+    return LeaderHome(people, others, rounds, _next_meetings(rows),
+                      shared_minutes=shared_with_leader(leader),  # one query more
+                      deputy=deputy_home(leader))  # two or three more
+
+
+# A deputy's part of the home page (deputies/services.py) --------------------------------------
+
+
+@dataclass
+class DeputyPerson:
+    """One of the people of a leader the user stands in for, and their open conversation
+    (with the user, or still with their leader), if any."""
+
+    person: User
+    conversation: Conversation | None
+
+
+@dataclass
+class StandingIn:
+    deputyship: Deputy
+    people: list[DeputyPerson]
+
+
+@dataclass
+class DeputyHome:
+    standing_in: list[StandingIn]  # the leaders the user stands in for today
+    # Open conversations the user holds on behalf of a leader they no longer stand in for
+    # (the period is over): they stay the user's until held.
+    held_after: list[Conversation]
+
+    def __bool__(self) -> bool:
+        return bool(self.standing_in or self.held_after)
+
+
+def deputy_home(user: User) -> DeputyHome:
+    """The leaders `user` stands in for today, each with their active people and each
+    person's open conversation, and the open conversations `user` holds for a leader whose
+    period is over. Two queries, three when they stand in for someone, however many people."""
+    deputyships = active_deputyships(user)
+    leader_ids = [d.leader_id for d in deputyships]
+    people = db.session.scalars(
+        select(User).where(User.leader_id.in_(leader_ids), User.active, User.id != user.id)
+        .order_by(User.name, User.id)
+    ).all() if leader_ids else []
+    held_by_user = and_(Conversation.leader_id == user.id,
+                        Conversation.on_behalf_of_id.is_not(None))
+    conversations = db.session.scalars(
+        select(Conversation)
+        .where(Conversation.state.not_in(CLOSED_STATES),
+               or_(held_by_user, Conversation.employee_id.in_([p.id for p in people])))
+        .options(joinedload(Conversation.employee), joinedload(Conversation.leader))
+        .order_by(Conversation.starts_at, Conversation.id)
+    ).all()
+    open_of = {c.employee_id: c for c in conversations}
+    standing_in = [
+        StandingIn(d, [DeputyPerson(p, open_of.get(p.id)) for p in people
+                       if p.leader_id == d.leader_id])
+        for d in deputyships]
+    shown = {p.id for p in people}
+    held_after = [c for c in conversations
+                  if c.leader_id == user.id and c.on_behalf_of_id and c.employee_id not in shown]
+    return DeputyHome(standing_in, held_after)
 
 
 @dataclass

@@ -13,10 +13,13 @@ leader is told by email. The caller commits.
 
 from __future__ import annotations
 
+from flask import abort
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
+from ..access import PARTY, WITH_PARTIES, held_conversation_for
 from ..audit import record
 from ..errors import Refused
 from ..extensions import db
@@ -127,3 +130,19 @@ def shared_with_leader(leader: User) -> list[MinutesShare]:
         .options(joinedload(MinutesShare.conversation).joinedload(Conversation.employee),
                  joinedload(MinutesShare.conversation).joinedload(Conversation.leader))
     ).all()
+
+
+def readable_minutes_for(conversation_id: int) -> tuple[Conversation, bool]:
+    """For the pages that show approved minutes only: the held conversation, if the current
+    user is one of its parties (as held_conversation_for(PARTY)), or the employee's current
+    leader they were shared with (minutes/sharing.py), who reads the approved minutes and
+    nothing else. Returns (conversation, whether the reader is a party); 404 or 403
+    otherwise."""
+    conversation = db.session.get(Conversation, conversation_id, options=WITH_PARTIES)
+    if conversation is None:
+        abort(404)
+    if current_user.id in (conversation.leader_id, conversation.employee_id):
+        return held_conversation_for(PARTY, conversation_id), True
+    if conversation.state != HELD or not shared_with(conversation, current_user):
+        abort(403)
+    return conversation, False

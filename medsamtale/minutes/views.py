@@ -3,7 +3,7 @@
 Only the two parties of a conversation reach these pages (access.held_conversation_for);
 the leader reads submitted versions, never the employee's draft. The employee may share
 approved minutes with their current leader (sharing.py), who then reads the approved
-version here, and its print view and PDF, and nothing else (access.readable_minutes_for).
+version here, and its print view and PDF, and nothing else (sharing.readable_minutes_for).
 Every change goes through make_change: editor changes answer htmx with the changed block of
 the page (a refusal in #minutes-error, so what was typed stays), plain posts with a
 redirect back.
@@ -18,24 +18,24 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from .. import flow
-from ..access import (
-    EMPLOYEE,
-    LEADER,
-    PARTY,
-    held_conversation_for,
-    is_employee,
-    readable_minutes_for,
-)
+from ..access import EMPLOYEE, LEADER, PARTY, held_conversation_for, is_employee
 from ..change import make_change, saved_status
 from ..extensions import db
 from ..htmx import render
 from ..models import MinutesPoint, User
 from ..models.minutes import APPROVED, SUBMITTED
 from ..timeutil import to_oslo
-from . import approval, drafting, next_meeting, pdf, sharing
+from . import approval, drafting, next_meeting, pdf, remarks, sharing
 from .archive import archive_for
 from .differences import differences
-from .forms import ActionForm, CommentForm, NextMeetingForm, PointForm, SendBackForm
+from .forms import (
+    ActionForm,
+    CommentForm,
+    NextMeetingForm,
+    PointForm,
+    RemarkForm,
+    SendBackForm,
+)
 
 bp = Blueprint("minutes", __name__, url_prefix="/minutes")
 
@@ -48,7 +48,7 @@ ERROR_TARGET = "#minutes-error"
 def show(conversation_id: int):
     """The employee's editor or the minutes as submitted; the leader's reading and decision;
     for the leader the employee shared them with, the approved minutes to read."""
-    conversation, party = readable_minutes_for(conversation_id)
+    conversation, party = sharing.readable_minutes_for(conversation_id)
     if not party:
         return _shared_page(conversation)
     return make_change(flow.minutes_of_held, conversation,
@@ -63,11 +63,12 @@ def _shared_page(conversation):
     if version is None:
         abort(404)
     return render("minutes/minutes.html", conversation=conversation, minutes=minutes,
-                  version=version, shared=True, is_employee=False)
+                  version=version, shared=True, is_employee=False,
+                  remarks=remarks.remarks_on(version))
 
 
 def _page(conversation, minutes, block=None, *, posted=None, comment_form=None,
-          next_form=None):
+          next_form=None, remark_form=None):
     """The minutes page, or one block of it. `posted` is (action id or NEW, form) for an
     action form sent with errors, shown again with what was typed. What changed since the
     previous version is shown to the leader only while there is something to decide."""
@@ -107,6 +108,8 @@ def _page(conversation, minutes, block=None, *, posted=None, comment_form=None,
             on=minutes.next_meeting_on),
         next_meeting_kinds=next_meeting.KIND_LABELS,
         next_meeting_days=next_meeting.NEXT_MEETING_REMINDER_DAYS,
+        remarks=remarks.remarks_on(version),
+        remark_form=remark_form or RemarkForm(formdata=None),
         **context,
     )
 
@@ -269,6 +272,22 @@ def set_next_meeting(conversation_id: int):
     )
 
 
+@bp.route("/<id:conversation_id>/remarks", methods=["POST"])
+def add_remark(conversation_id: int):
+    """The employee adds a remark (merknad) to the approved minutes."""
+    conversation = held_conversation_for(EMPLOYEE, conversation_id, lock=True)
+    minutes = drafting.minutes_of(conversation)
+    form = RemarkForm()
+    return make_change(
+        lambda: remarks.add_remark(conversation, minutes, current_user, form.body.data),
+        form=form, back=_back(conversation_id, "remarks"),
+        page=(lambda _outcome: _page(conversation, minutes, remark_form=form))
+        if minutes is not None and minutes.state == APPROVED else None,
+        done=_l("Your remark is kept with the minutes, and %(name)s has been told.",
+                name=conversation.leader.name),
+    )
+
+
 # Sharing with the current leader ------------------------------------------------------------------
 
 
@@ -301,7 +320,7 @@ def _version(conversation_id: int, number: int, *, shared: bool = False):
     """One version of the minutes, for their parties; with `shared`, also the approved
     version for the leader the employee shared the minutes with (and no other)."""
     if shared:
-        conversation, party = readable_minutes_for(conversation_id)
+        conversation, party = sharing.readable_minutes_for(conversation_id)
     else:
         conversation, party = held_conversation_for(PARTY, conversation_id), True
     minutes = drafting.minutes_of(conversation)
@@ -325,15 +344,15 @@ def version(conversation_id: int, number: int):
         version=version,
         previous=previous,
         changes=differences(previous.content, version.content) if previous else None,
+        remarks=remarks.remarks_on(version),
     )
 
 
 @bp.route("/<id:conversation_id>/versions/<id:number>/print")
 def print_version(conversation_id: int, number: int):
-    """One version as a page to print."""
-    conversation, minutes, version = _version(conversation_id, number, shared=True)
-    return render("minutes/print.html", conversation=conversation, minutes=minutes,
-                  version=version)
+    """One version as a page to print; the PDF is made from the same page."""
+    conversation, _minutes, version = _version(conversation_id, number, shared=True)
+    return render(pdf.TEMPLATE, **pdf.print_context(conversation, version))
 
 
 @bp.route("/<id:conversation_id>/versions/<id:number>/pdf")

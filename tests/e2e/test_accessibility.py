@@ -196,6 +196,11 @@ def build_world(request) -> World:
         session.add_all([RoundMember(round_id=autumn.id, user_id=anne.id),
                          RoundMember(round_id=autumn.id, user_id=bjorn.id)])
         ids["round"] = autumn.id
+        # Lena stands in for Lars this month, for the deputies' page and her home page.
+        from medsamtale.models import Deputy
+
+        session.add(Deputy(leader_id=lars, deputy_id=people["lena"], starts_on=oslo_today(),
+                           ends_on=oslo_today() + timedelta(days=30)))
         session.commit()
 
     return World(
@@ -252,15 +257,15 @@ class Visit:
     act: object = None  # what the person does on the page first (page -> None), if anything
 
 
-def send_with_errors(fields: dict | None = None):
-    """Fill `fields` ({selector: text}) and send the page's form, which answers with its
-    errors: the page as a person who made a mistake sees it."""
+def send_with_errors(fields: dict | None = None, form: str = "main form[method=post]"):
+    """Fill `fields` ({selector: text}) and send the page's (first `form`) form, which
+    answers with its errors: the page as a person who made a mistake sees it."""
 
     def act(page):
         for selector, text in (fields or {}).items():
             page.locator(selector).fill(text)
         with page.expect_navigation():
-            page.locator("main form[method=post] button[type=submit]").first.click()
+            page.locator(f"{form} button[type=submit]").first.click()
         expect(page.locator("main .errors").first).to_be_visible()
 
     return act
@@ -403,6 +408,11 @@ VISITS = {
               act=send_with_errors()),
     ],
     "rounds.show": [Visit("hr", "open-round", lambda w: f"/admin/rounds/{w.ids['round']}")],
+    "deputies.index": [
+        Visit("hr", "a-current-deputy", lambda w: "/admin/deputies/"),
+        Visit("hr", "nothing-filled-in", lambda w: "/admin/deputies/",
+              act=send_with_errors(form="main form.stack")),
+    ],
     "progress.index": [Visit("hr", "hr-admin", lambda w: "/admin/progress/")],
     "progress.unit": [Visit("hr", "hr-admin", lambda w: (
         f"/admin/progress/units/{w.ids['progress_unit']}"))],
