@@ -5,13 +5,28 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, ValidationError
 
 from ..extensions import db
 from ..forms import at_most, strip
 from ..models import Organisation, Unit, User
-from ..models.people import EMAIL_MAX, LOGO_MAX_BYTES, NAME_MAX, contrast_with_white, logo_type
+from ..models.people import (
+    EMAIL_MAX,
+    LOGO_MAX_BYTES,
+    NAME_MAX,
+    PERSONNEL_FILE_ACTIONS,
+    PERSONNEL_FILE_MINUTES,
+    contrast_with_white,
+    logo_type,
+)
 from ..units.services import load_tree
 from .services import plan_import
 
@@ -114,6 +129,17 @@ class OrganisationForm(FlaskForm):
         description=_l("For the header, buttons and links, written as # and six hexadecimal "
                        "digits, such as #0b5394. It must be dark enough for white text on it. "
                        "Leave it empty for Medsamtale's own blue."),
+    )
+    personnel_file = RadioField(
+        _l("What goes into the personnel file"),
+        choices=[(PERSONNEL_FILE_MINUTES, _l("The whole approved minutes")),
+                 (PERSONNEL_FILE_ACTIONS, _l("Only the agreed actions, with the date and "
+                                             "both confirmations"))],
+        default=PERSONNEL_FILE_MINUTES,
+        description=_l("The print view and the PDF of approved minutes, which are what the "
+                       "personnel file keeps, follow this. Both parties still read the whole "
+                       "minutes in Medsamtale. Private preparation notes are never part of "
+                       "it."),
     )
     second_hr_approver = BooleanField(
         _l("A second HR admin approves changes that would make an HR admin someone's leader"),

@@ -101,9 +101,11 @@ def reactivate(user: User) -> None:
 
 
 def save_organisation(organisation: Organisation, form) -> None:
-    """Save a validated OrganisationForm: the name, the four eyes, the logo and colour."""
+    """Save a validated OrganisationForm: the name, what the personnel file keeps, the four
+    eyes, the logo and colour."""
     organisation.name = form.name.data
     organisation.second_hr_approver = form.second_hr_approver.data
+    organisation.personnel_file = form.personnel_file.data
     organisation.set_branding(form.logo_bytes, form.remove_logo.data, form.accent_colour.data)
     db.session.add(organisation)
     Organisation.forget_shown_name()

@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "deputy_ended": _l("Deputy ended early"),
     "minutes_shared": _l("Minutes shared with the current leader"),
     "minutes_share_withdrawn": _l("Sharing of minutes withdrawn"),
+    "minutes_remark_added": _l("Remark added to approved minutes"),
     # Units (medsamtale/units)
     "unit_created": _l("Unit added"),
     "unit_changed": _l("Unit changed"),

@@ -15,7 +15,14 @@ from ..models.followup import (
     OTHER,
     RESPONSIBLE_NAME_MAX,
 )
-from ..models.minutes import BODY_MAX, COMMENT_MAX, FOLLOW_UP, HEADING_MAX, NEXT_CONVERSATION
+from ..models.minutes import (
+    BODY_MAX,
+    COMMENT_MAX,
+    FOLLOW_UP,
+    HEADING_MAX,
+    NEXT_CONVERSATION,
+    REMARK_MAX,
+)
 from ..timeutil import oslo_today
 
 RESPONSIBLE_CHOICES = (
@@ -95,6 +102,18 @@ class CommentForm(FlaskForm):
         _l("Comment"),
         filters=[strip],
         validators=[DataRequired(_l("Write a comment.")), at_most(COMMENT_MAX)],
+    )
+
+
+class RemarkForm(FlaskForm):
+    """The employee's remark on approved minutes: plain text, kept beside them."""
+
+    body = TextAreaField(
+        _l("Your remark"),
+        filters=[strip],
+        validators=[DataRequired(_l("Write your remark.")), at_most(REMARK_MAX)],
+        description=_l("What you disagree with, or want corrected, and why. The approved "
+                       "minutes do not change; your remark is kept beside them."),
     )
 
 

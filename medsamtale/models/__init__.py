@@ -9,7 +9,7 @@ from .conversations import Conversation, Pick
 from .followup import Action, ActionUpdate
 from .hr_changes import EmailChange, PendingChange
 from .leadership import Deputy, MinutesShare
-from .minutes import Minutes, MinutesPoint, MinutesVersion
+from .minutes import Minutes, MinutesPoint, MinutesRemark, MinutesVersion
 from .outbox import OutboxMessage
 from .people import Organisation, User
 from .questions import FollowUpPrompt, Question, QuestionSet, Theme
@@ -35,6 +35,7 @@ __all__ = [
     "FollowUpPrompt",
     "Minutes",
     "MinutesPoint",
+    "MinutesRemark",
     "MinutesVersion",
     "Organisation",
     "OutboxMessage",

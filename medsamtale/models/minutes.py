@@ -235,3 +235,22 @@ class MinutesVersion(db.Model):
     decided_at: Mapped[datetime | None]
     decided_by_name: Mapped[str] = mapped_column(String(NAME_MAX), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
+
+
+REMARK_MAX = 4000
+
+
+class MinutesRemark(db.Model):
+    """The employee's own remark (merknad) on approved minutes: that they disagree with, or
+    want to correct, a point. Kept with the minutes beside the approved text, which does not
+    change; shown to both parties and in the print view and PDF."""
+
+    __tablename__ = "minutes_remark"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id"), index=True)
+    # The approved version it was written on.
+    version_number: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author_name: Mapped[str] = mapped_column(String(NAME_MAX))

@@ -6,11 +6,11 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, LargeBinary, String, select
+from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text, select
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship, validates
 
 from ..extensions import db
@@ -69,6 +69,10 @@ class Shown:
     has_colour: bool = False
 
 
+PERSONNEL_FILE_MINUTES = "minutes"
+PERSONNEL_FILE_ACTIONS = "actions"
+
+
 class Organisation(db.Model):
     """The one organisation an installation serves."""
 
@@ -79,6 +83,20 @@ class Organisation(db.Model):
     # Four eyes: a change that would make an HR admin someone's leader waits for a second
     # HR admin's approval instead of being refused.
     second_hr_approver: Mapped[bool] = mapped_column(default=False)
+    # What goes into the personnel file (the print view and PDF of approved minutes): the
+    # whole minutes (PERSONNEL_FILE_MINUTES) or only the agreed actions with the date and
+    # both confirmations (PERSONNEL_FILE_ACTIONS). Private preparation never does.
+    personnel_file: Mapped[str] = mapped_column(String(20), default="minutes",
+                                                server_default="minutes")
+    # Retention (medsamtale/retention): how long each kind of data is kept.
+    # Preparation notes and drafts: months after the minutes are approved.
+    retain_preparation_months: Mapped[int] = mapped_column(default=6, server_default="6")
+    # The agenda's texts and notes: months after the minutes are approved.
+    retain_agenda_months: Mapped[int] = mapped_column(default=12, server_default="12")
+    # Approved minutes, actions and their follow-up: years after the employment ends.
+    retain_record_years: Mapped[int] = mapped_column(default=5, server_default="5")
+    # The audit log: years after each event.
+    retain_audit_years: Mapped[int] = mapped_column(default=5, server_default="5")
     # Branding. The logo's bytes are read only to serve the logo (deferred).
     logo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     logo_type: Mapped[str | None] = mapped_column(String(20))
@@ -166,6 +184,12 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # When the employment ended (set when HR deactivates them, or by SCIM or the CSV
+    # import): the approved record is kept a set number of years from then (retention).
+    employment_ended_on: Mapped[date | None] = mapped_column(Date)
+    # A legal hold: nothing of theirs is deleted by retention while it lasts.
+    legal_hold_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    legal_hold_since: Mapped[datetime | None]
     locale: Mapped[str] = mapped_column(String(5), default="nb")
     is_hr_admin: Mapped[bool] = mapped_column(default=False)
     is_leader: Mapped[bool] = mapped_column(default=False)
