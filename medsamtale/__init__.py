@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from .main.views import bp as main_bp
     from .minutes.views import bp as minutes_bp
     from .preparation.views import bp as preparation_bp
+    from .privacy.views import bp as privacy_bp
     from .progress.views import bp as progress_bp
     from .questionbank.views import bp as questionbank_bp
     from .rounds.views import bp as rounds_bp
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rounds_bp)
     app.register_blueprint(deputies_bp)
     app.register_blueprint(progress_bp)
+    app.register_blueprint(privacy_bp)
     audit_log.init_app(app)  # what the audit log records by itself
 
     @app.before_request

@@ -132,9 +132,6 @@ class OrganisationForm(FlaskForm):
     )
     personnel_file = RadioField(
         _l("What goes into the personnel file"),
-        choices=[(PERSONNEL_FILE_MINUTES, _l("The whole approved minutes")),
-                 (PERSONNEL_FILE_ACTIONS, _l("Only the agreed actions, with the date and "
-                                             "both confirmations"))],
         default=PERSONNEL_FILE_MINUTES,
         description=_l("The print view and the PDF of approved minutes, which are what the "
                        "personnel file keeps, follow this. Both parties still read the whole "
@@ -150,6 +147,13 @@ class OrganisationForm(FlaskForm):
     )
 
     logo_bytes = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.personnel_file.choices = [
+            (PERSONNEL_FILE_MINUTES, _l("The whole approved minutes")),
+            (PERSONNEL_FILE_ACTIONS, _l("Only the agreed actions, with the date and both "
+                                        "confirmations"))]
 
     def validate_logo_file(self, field):
         data = field.data.read(LOGO_MAX_BYTES + 1) if field.data else b""

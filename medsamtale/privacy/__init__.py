@@ -1,0 +1,1 @@
+"""The privacy statement everyone can read, made from the settings in force."""
