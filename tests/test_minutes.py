@@ -10,13 +10,14 @@ import html
 import io
 import re
 from datetime import date, timedelta
+from xml.etree import ElementTree
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from medsamtale.extensions import db
-from medsamtale.models import Action, Minutes, MinutesVersion, Organisation
+from medsamtale.models import Action, Minutes, MinutesVersion, Organisation, User
 from medsamtale.timeutil import oslo_today
 
 from .fixtures.app import EMAILS, OUTSIDERS
@@ -503,6 +504,39 @@ def test_minutes_written_before_the_markdown_editor_still_show_and_edit(app, as_
 # Print and PDF ----------------------------------------------------------------------------------
 
 
+SAMI_EMPLOYEE = "Máret Ŋuolja Čárli"
+SAMI_LEADER = "Áilu Đuolbmá-Šŧáž"
+SAMI_HEADING = "Ovdáneapmi: ođđa bargu"
+SAMI_BODY = "Vi snakket om “arbeidsmengde” – og æøå ÆØÅ; ŋ đ ŧ č š ž á Ŋ Đ Ŧ Č Š Ž Á."
+SAMI_ACTION = action_data(what="Gávdnat kursa – ođđa bargovuogit", goal="Šaddat jođiheaddjin ŧ ž")
+
+
+def pdf_of(response) -> PdfReader:
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    return PdfReader(io.BytesIO(response.data))
+
+
+def text_in(reader) -> str:
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def sami_minutes(app, as_, people, held) -> None:
+    """Anne and Lars with Sámi names; Anne writes a point and an action in Sámi and
+    Norwegian; Lars approves."""
+    with app.app_context():
+        db.session.get(User, people["anne"]).name = SAMI_EMPLOYEE
+        db.session.get(User, people["lars"]).name = SAMI_LEADER
+        db.session.commit()
+    write(as_, held, app, body=SAMI_BODY, with_action=False)
+    point_id = points(app, held)[0][0]
+    as_("anne").post(f"/minutes/{held}/points/{point_id}",
+                     data={"heading": SAMI_HEADING, "body": SAMI_BODY}, headers=HX)
+    as_("anne").post(f"/minutes/{held}/actions", data=SAMI_ACTION, headers=HX)
+    submit(as_, held)
+    as_("lars").post(f"/minutes/{held}/approve", data={"number": 1})
+
+
 def test_the_pdf_opens_and_holds_the_minutes_the_actions_and_both_confirmations(app, as_, held):
     with app.app_context():
         if Organisation.current() is None:
@@ -510,20 +544,95 @@ def test_the_pdf_opens_and_holds_the_minutes_the_actions_and_both_confirmations(
         else:
             Organisation.current().name = "Fjordbyen kommune"
         db.session.commit()
+        Organisation.forget_shown_name()
     write(as_, held, app, body="Vi snakket om arbeidsmengde – og æøå.")
     submit(as_, held)
     as_("lars").post(f"/minutes/{held}/approve", data={"number": 1})
     for who in ("anne", "lars"):
-        response = as_(who).get(f"/minutes/{held}/versions/1/pdf")
-        assert response.status_code == 200
-        assert response.headers["Content-Type"] == "application/pdf"
-        reader = PdfReader(io.BytesIO(response.data))
-        text = " ".join(page.extract_text() for page in reader.pages)
-        text = " ".join(text.split())
-        for expected in ("Vi snakket om arbeidsmengde - og æøå.", "Fjordbyen kommune",
+        text = text_in(pdf_of(as_(who).get(f"/minutes/{held}/versions/1/pdf")))
+        for expected in ("Vi snakket om arbeidsmengde – og æøå.", "Fjordbyen kommune",
                          "Finne et kurs i prosjektledelse", "Lede prosjekter",
                          "Anne Aas", "Lars Lie", "Utvikling"):
             assert expected in text, expected
+
+
+def test_sami_and_norwegian_letters_and_typography_come_back_out_of_the_pdf(
+    app, as_, people, held
+):
+    sami_minutes(app, as_, people, held)
+    text = text_in(pdf_of(as_("anne").get(f"/minutes/{held}/versions/1/pdf")))
+    for expected in (SAMI_EMPLOYEE, SAMI_LEADER, SAMI_HEADING, SAMI_BODY,
+                     "Gávdnat kursa – ođđa bargovuogit", "Šaddat jođiheaddjin ŧ ž",
+                     f"{SAMI_EMPLOYEE}, sendt inn", f"{SAMI_LEADER}, godkjent"):
+        assert expected in text, expected
+
+
+def test_the_pdf_is_pdf_a_2b_with_the_dejavu_fonts_embedded(app, as_, people, held):
+    sami_minutes(app, as_, people, held)
+    reader = pdf_of(as_("lars").get(f"/minutes/{held}/versions/1/pdf"))
+    metadata = ElementTree.fromstring(reader.trailer["/Root"]["/Metadata"].get_data())
+    pdfaid = "{http://www.aiim.org/pdfa/ns/id/}"
+    declared = {}
+    for element in metadata.iter():
+        declared.update({k: v for k, v in element.attrib.items() if k.startswith(pdfaid)})
+        if element.tag.startswith(pdfaid):
+            declared[element.tag] = element.text
+    assert declared[f"{pdfaid}part"] == "2" and declared[f"{pdfaid}conformance"] == "B"
+    assert "/OutputIntents" in reader.trailer["/Root"]
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for described in [font, *(f.get_object() for f in font.get("/DescendantFonts", []))]:
+                if "/FontDescriptor" in described:
+                    descriptor = described["/FontDescriptor"].get_object()
+                    fonts[str(described["/BaseFont"])] = any(
+                        key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert fonts and all("DejaVu" in name for name in fonts), fonts
+    assert all(fonts.values()), fonts  # every font is embedded
+
+
+def test_the_print_view_and_the_pdf_hold_the_same_points_and_actions(app, as_, held):
+    write(as_, held, app, body="Første punkt om kurs.")
+    as_("anne").post(f"/minutes/{held}/points", headers=HX)
+    second = points(app, held)[-1][0]
+    as_("anne").post(f"/minutes/{held}/points/{second}",
+                     data={"heading": "Arbeidsmiljø", "body": "Andre punkt om møter."},
+                     headers=HX)
+    as_("anne").post(f"/minutes/{held}/actions", headers=HX, data=action_data(
+        what="Kortere møter", goal="Mer tid til arbeid", responsible="leader"))
+    submit(as_, held)
+    page = as_("lars").get(f"/minutes/{held}/versions/1/print").get_data(as_text=True)
+    document = page.split('id="minutes-document"')[1].split("</article>")[0]
+    cells = re.findall(r'<h4>(.*?)</h4>|<div class="user-text"[^>]*>(.*?)</div>'
+                       r"|<td data-label=[^>]*>(.*?)</td>", document, re.S)
+    shown = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", "".join(cell))).split())
+             for cell in cells]
+    for expected in ("Utvikling", "Første punkt om kurs.", "Arbeidsmiljø",
+                     "Andre punkt om møter.", "Finne et kurs i prosjektledelse", "Anne Aas",
+                     "Kortere møter", "Lars Lie", "Mer tid til arbeid"):
+        assert expected in shown, (expected, shown)
+    text = text_in(pdf_of(as_("lars").get(f"/minutes/{held}/versions/1/pdf")))
+    at = 0
+    for value in shown:  # every point and action of the print view, in the same order
+        found = text.find(value, at)
+        assert found >= 0, (value, text[at:])
+        at = found + len(value)
+
+
+def test_the_pdf_fetches_only_the_apps_own_files(app):
+    from medsamtale.minutes.pdf import OwnFiles
+
+    with app.test_request_context("/minutes/1/versions/1/pdf"):
+        fetcher = OwnFiles()
+        css = fetcher.fetch("http://localhost/static/css/pdf.css?v=1")
+        assert b"DejaVu" in css.read() and css.content_type == "text/css"
+        for url in ("http://localhost/static/../pyproject.toml",
+                    "http://localhost/static/%2e%2e/pyproject.toml",
+                    "http://example.org/static/css/app.css", "https://cdn.example/x.css",
+                    "file:///etc/passwd", "http://localhost/minutes/1"):
+            with pytest.raises(ValueError):
+                fetcher.fetch(url)
 
 
 def test_the_print_view_shows_the_document_without_the_editor(app, as_, held):
@@ -591,9 +700,8 @@ def test_the_minutes_say_when_the_meeting_was_held_not_when_it_was_planned(app, 
         page = anne.get(path).get_data(as_text=True)
         assert held_text in page and planned_text not in page, path
     response = anne.get(f"/minutes/{held}/versions/1/pdf")
-    text = " ".join(" ".join(p.extract_text() for p in PdfReader(
-        io.BytesIO(response.data)).pages).split())
-    assert f"Gjennomført: {held_text}" in text and planned_text not in text
+    text = text_in(pdf_of(response))
+    assert f"Gjennomført {held_text}" in text and planned_text not in text
     assert f"medarbeidersamtale-{started:%Y-%m-%d}-v1.pdf" in response.headers[
         "Content-Disposition"]
 

@@ -1,83 +1,80 @@
-"""One version of the minutes as a PDF, for the personnel file (R13), built with fpdf2.
+"""One version of the minutes as a PDF for the personnel file (R13), made by WeasyPrint from
+the print view's own page (minutes/print.html, the same context from `print_context`) with
+static/css/pdf.css on top of app.css's print styles.
 
-The PDF uses the core Helvetica font, which covers Norwegian letters (Latin-1); other
-characters are written as their nearest Latin-1 form, or "?".
+The text is set in the DejaVu fonts (the machine's, found by fontconfig), which hold every
+letter a Norwegian or Sámi name or text can hold, and the file is PDF/A-2b, for archiving.
+WeasyPrint fetches nothing from outside: its URL fetcher serves only the app's own static
+files, read from disk, and the organisation's colour stylesheet (from the database, as the
+page links it), and refuses every other address.
 """
 
-from datetime import date
+import logging
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
-from flask_babel import gettext as _
-from fpdf import FPDF
+from flask import current_app, render_template, request, url_for
+from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+from werkzeug.security import safe_join
 
-from .. import dates, text
 from ..models import Organisation
-from ..models.minutes import APPROVED
+from ..models.people import PERSONNEL_FILE_ACTIONS
+from .remarks import remarks_on
 
-_LATIN1 = str.maketrans({
-    "–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "„": '"', "…": "...",
-    "•": "-", "€": "EUR", "\u00a0": " ", "\u202f": " ",
-})
+TEMPLATE = "minutes/print.html"
+STYLESHEET = "css/pdf.css"
+PDF_VARIANT = "pdf/a-2b"
+
+# app.css is written for browsers: WeasyPrint warns about every property and media query it
+# does not know (some twenty a PDF). Its errors (a resource it could not load) still show.
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
 
-def latin1(value: str) -> str:
-    return value.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
+def print_context(conversation, version) -> dict:
+    """What the print view and the PDF show of one version, the same page for both: what
+    the personnel file keeps (the organisation's choice: the whole minutes, or only the
+    agreed actions with the date and both confirmations), and the employee's remarks."""
+    organisation = Organisation.current()
+    only_actions = (organisation is not None
+                    and organisation.personnel_file == PERSONNEL_FILE_ACTIONS)
+    return {"conversation": conversation, "version": version, "only_actions": only_actions,
+            "remarks": [] if only_actions else remarks_on(version)}
+
+
+class OwnFiles(URLFetcher):
+    """Serves the app's static files from disk and the organisation's colour stylesheet, by
+    their addresses on the page's host; refuses every other address (WeasyPrint then leaves
+    that resource out)."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols=("http", "https"))
+        host = request.host_url.rstrip("/")
+        self.static = host + url_for("static", filename="")
+        tag = Organisation.shown().tag  # None: no colours, and no stylesheet on the page
+        self.colours = tag and host + url_for("branding.stylesheet", token=tag)
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        address = f"{parts.scheme}://{parts.netloc}{parts.path}"
+        if address == self.colours:
+            organisation = Organisation.current()
+            return URLFetcherResponse(url, organisation.stylesheet if organisation else "",
+                                      {"Content-Type": "text/css"})
+        if address.startswith(self.static):
+            found = safe_join(current_app.static_folder, unquote(address.removeprefix(self.static)))
+            if found and Path(found).is_file():
+                kind = mimetypes.guess_type(found)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, Path(found).read_bytes(), {"Content-Type": kind})
+        raise ValueError(f"not one of the app's own files: {url}")
 
 
 def minutes_pdf(conversation, version) -> bytes:
-    content = version.content
-    pdf = FPDF(format="A4")
-    pdf.set_title(latin1(_("Minutes of the employee conversation")))
-    pdf.set_margins(20, 20, 20)
-    pdf.add_page()
-
-    def heading(value: str, size: int = 13) -> None:
-        pdf.set_font("helvetica", "B", size)
-        pdf.multi_cell(0, 7, latin1(value), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(1)
-
-    def line(value: str, style: str = "") -> None:
-        pdf.set_font("helvetica", style, 11)
-        pdf.multi_cell(0, 6, latin1(value), new_x="LMARGIN", new_y="NEXT")
-
-    heading(_("Minutes of the employee conversation"), 16)
-    organisation = Organisation.current()
-    if organisation:
-        line(organisation.name, "B")
-    line(_("Employee: %(name)s", name=conversation.employee.name))
-    line(_("Leader: %(name)s", name=conversation.leader.name))
-    line(_("Held: %(date)s", date=dates.day(conversation.held_on, "long")))
-    line(_("Version %(number)d, submitted %(when)s", number=version.number,
-           when=dates.moment(version.submitted_at, "short")))
-    line(_("This conversation is confidential."), "I")
-    pdf.ln(4)
-
-    heading(_("Main points"))
-    for point in content["points"]:
-        if point["heading"]:
-            line(point["heading"], "B")
-        pdf.set_font("helvetica", "", 11)
-        pdf.write_html(latin1(str(text.as_html(point["body"]))))
-        pdf.ln(3)
-
-    heading(_("Agreements for further work"))
-    if content["no_actions"]:
-        line(_("No actions were agreed."))
-    for number, action in enumerate(content["actions"], 1):
-        line(f"{number}. {action['what']}", "B")
-        line(_("Responsible: %(name)s", name=action["responsible_name"]))
-        line(_("Deadline: %(date)s",
-               date=dates.day(date.fromisoformat(action["deadline"]), "long")))
-        if action["goal"]:
-            line(_("Goal: %(goal)s", goal=action["goal"]))
-        pdf.ln(2)
-
-    pdf.ln(4)
-    heading(_("Confirmed"))
-    line(_("Employee: %(name)s, submitted %(when)s", name=version.submitted_by_name,
-           when=dates.moment(version.submitted_at, "short")))
-    if version.decision == APPROVED:
-        line(_("Leader: %(name)s, approved %(when)s", name=version.decided_by_name,
-               when=dates.moment(version.decided_at, "short")))
-    else:
-        line(_("Leader: not approved"))
-    return bytes(pdf.output())
+    """The print view of `version` as a PDF/A-2b file (in a request, as the page is)."""
+    page = render_template(TEMPLATE, **print_context(conversation, version))
+    fetcher = OwnFiles()
+    stylesheet = CSS(filename=str(Path(current_app.static_folder) / STYLESHEET),
+                     url_fetcher=fetcher)
+    document = HTML(string=page, base_url=request.url, url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[stylesheet], pdf_variant=PDF_VARIANT)
