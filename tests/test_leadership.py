@@ -5,7 +5,7 @@ but keeps reading the minutes they held; all three are told."""
 import sqlalchemy as sa
 
 from medsamtale.extensions import db
-from medsamtale.models import Action, Conversation, Pick
+from medsamtale.models import Action, Conversation, Pick, Question
 from tests.fixtures.domain import agree_actions
 from tests.helpers import outbox
 from tests.test_admin import form_data
@@ -19,7 +19,8 @@ def test_a_new_leader_takes_over_the_open_conversation_and_actions(
     with app.app_context():
         conversation = db.session.get(Conversation, open_id)
         conversation.leader_topics = "Lars sitt private notat"
-        db.session.add(Pick(conversation_id=open_id, question_id=1, position=0,
+        question_id = db.session.scalar(sa.select(Question.id).limit(1))
+        db.session.add(Pick(conversation_id=open_id, question_id=question_id, position=0,
                             leader_note="Lars' egne tanker"))
         db.session.commit()
     lars, lena, anne, hr = as_("lars"), as_("lena"), as_("anne"), as_("hr")

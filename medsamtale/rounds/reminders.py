@@ -45,12 +45,13 @@ def _claim(round_id: int, leader_id: int, point: str, now: datetime) -> bool:
     (by this worker or another at the same moment)."""
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    inserted = db.session.execute(
+    inserted = db.session.execute(  # RETURNING: an ORM insert's rowcount is not reliable
         insert(RoundReminder)
         .values(round_id=round_id, leader_id=leader_id, point=point, sent_at=now)
         .on_conflict_do_nothing(index_elements=["round_id", "leader_id", "point"])
-    ).rowcount
-    return inserted == 1
+        .returning(RoundReminder.round_id)
+    ).scalar()
+    return inserted is not None
 
 
 def _waiting_people(round_id: int) -> dict[int, list[User]]:
@@ -84,7 +85,7 @@ def queue_round_reminders(now: datetime | None = None) -> int:
             continue
         waiting = _waiting_people(round_.id)
         leaders = db.session.scalars(
-            select(User).where(User.id.in_(waiting), User.active)).all() if waiting else []
+            select(User).where(User.id.in_(list(waiting)), User.active)).all() if waiting else []
         for leader in leaders:
             # Every point that has come is claimed; one email, for the latest of them.
             claimed = [point for point in points if _claim(round_.id, leader.id, point, now)]

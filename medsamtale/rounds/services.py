@@ -340,7 +340,7 @@ def leader_rounds(people: list[User]) -> list[LeaderRound]:
                                       Conversation.employee_id == RoundMember.user_id,
                                       Conversation.state != CANCELLED))
         .outerjoin(Minutes, Minutes.conversation_id == Conversation.id)
-        .where(Round.closed_at.is_(None), RoundMember.user_id.in_(by_id))
+        .where(Round.closed_at.is_(None), RoundMember.user_id.in_(list(by_id)))
         .order_by(Round.ends_on, Round.id)
     ).all()
     rounds: dict[int, Round] = {}
