@@ -496,7 +496,7 @@ def log_size(path: Path) -> int:
 
 
 def header(script: str) -> None:
-    print(f"Medsamtale: the live agenda under gunicorn ({script})")
+    print(f"Medsamtale under gunicorn ({script}), beside a bare Flask hello world")
     print(f"  machine   {machine()}")
     print(f"  software  {versions()}")
     print(f"  clients   this process (asyncio) for the browsers; "

@@ -1,7 +1,11 @@
 """Dates and times as the app writes them: in bokmål «24. desember 2026 kl. 10.00» (the
 Språkrådet form, with a full stop in the clock), in English "24 December 2026 at 10:00"."""
 
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from datetime import date, datetime
+from functools import lru_cache
+
+from babel.dates import format_date as babel_format_date
+from flask_babel import format_datetime, format_time, get_locale, to_user_timezone
 
 # Per locale: the forms of a moment (date and clock) and of a clock alone. "short" is for
 # tables and lists, "medium" (the default) for sentences, "meeting" names the weekday too.
@@ -38,10 +42,19 @@ def moment(value, form: str = "medium") -> str:
 
 
 def day(value, form: str = "medium") -> str:
-    """A date alone."""
+    """A date alone (a moment's, on the Oslo wall clock). Pages list hundreds, mostly of
+    few distinct days: each day is formatted once per locale and form."""
     if not value:
         return ""
-    return format_date(value, DAY_FORMATS[_locale()].get(form, form))
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()
+    locale = _locale()
+    return _day(value, DAY_FORMATS[locale].get(form, form), locale)
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, pattern: str, locale: str) -> str:
+    return babel_format_date(value, pattern, locale=locale)
 
 
 def clock(value) -> str:

@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask_babel import force_locale
+from flask import g
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
@@ -60,6 +61,17 @@ STAGE_LABELS = {
 }
 
 
+def stage_labels() -> dict[str, str]:
+    """Every stage's name in the request's language, translated once per request (a page
+    or an export names thousands)."""
+    cache = g.setdefault("progress_stage_labels", {})
+    locale = str(get_locale())
+    if locale not in cache:
+        cache[locale] = {stage: str(label) for stage, label in
+                         {**STATE_LABELS, **STAGE_LABELS}.items()}
+    return cache[locale]
+
+
 @dataclass
 class Figures:
     """The figures of a group of people (see the module's docstring)."""
@@ -73,8 +85,14 @@ class Figures:
     none_in_twelve_months: int = 0
 
     def add(self, other: Figures) -> None:
-        for each in fields(self):
-            setattr(self, each.name, getattr(self, each.name) + getattr(other, each.name))
+        # Spelled out: called for every unit up the tree of every group (thousands a page).
+        self.people += other.people
+        self.planned += other.planned
+        self.invited += other.invited
+        self.held += other.held
+        self.approved += other.approved
+        self.overdue_actions += other.overdue_actions
+        self.none_in_twelve_months += other.none_in_twelve_months
 
     def share(self, name: str) -> float:
         """`name`'s part of the people, 0 to 1."""
@@ -136,7 +154,7 @@ class PersonRow:
 
     @property
     def stage_label(self) -> str:
-        return str(STAGE_LABELS.get(self.stage) or STATE_LABELS[self.stage])
+        return stage_labels()[self.stage]
 
 
 @dataclass
@@ -458,6 +476,7 @@ def export_tables(round_: Round | None, today: date | None = None) -> dict[str, 
     people = everyone(round_, today)
     with force_locale("nb"):
         figures = [str(label) for _name, label in FIGURE_HEADINGS]
+        yes_no = {True: _("Yes"), False: _("No")}  # translated once, not per person
         return {
             "units": [[_("Unit"), *figures]] + [
                 [row.path, *_values(row.figures)] for row in found.units],
@@ -468,10 +487,10 @@ def export_tables(round_: Round | None, today: date | None = None) -> dict[str, 
                         _("Overdue actions"), _("Last held on"),
                         _("None in the last twelve months")]] + [
                 [person.name, person.unit_path, person.leader_name, person.stage_label,
-                 _oslo_day(person.planned_for), _yes_no(person.invited),
+                 _oslo_day(person.planned_for), yes_no[bool(person.invited)],
                  _oslo_day(person.held_on), _oslo_day(person.approved_on),
                  person.overdue_actions, _oslo_day(person.last_held_on),
-                 _yes_no(person.none_in_twelve_months)]
+                 yes_no[bool(person.none_in_twelve_months)]]
                 for person in people],
         }
 
@@ -482,10 +501,6 @@ def _values(figures: Figures) -> list[int]:
 
 def _oslo_day(value: datetime | None) -> date | None:
     return to_oslo(value).date() if value else None
-
-
-def _yes_no(value: bool) -> str:
-    return _("Yes") if value else _("No")
 
 
 def safe_cell(value) -> str:

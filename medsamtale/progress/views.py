@@ -8,9 +8,18 @@ from ..extensions import db
 from ..htmx import render
 from ..roles import hr_admin_required
 from ..timeutil import oslo_today
-from . import services
+from . import charts, services
 
 bp = Blueprint("progress", __name__, url_prefix="/admin/progress")
+
+
+@bp.record_once
+def chart_parts(state):
+    """The bars and their colours, for the templates (and the macros they import)."""
+    state.app.jinja_env.globals.update(progress_bar=charts.progress_bar,
+                                       figure_cells=charts.figure_cells,
+                                       stage_colours=charts.STAGE_COLOURS,
+                                       empty_colour=charts.EMPTY_COLOUR)
 
 
 @bp.before_request

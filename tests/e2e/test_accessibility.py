@@ -408,6 +408,7 @@ VISITS = {
               act=send_with_errors()),
     ],
     "rounds.show": [Visit("hr", "open-round", lambda w: f"/admin/rounds/{w.ids['round']}")],
+    "privacy.statement": [Visit(None, "logged-out", lambda w: "/personvern/")],
     "deputies.index": [
         Visit("hr", "a-current-deputy", lambda w: "/admin/deputies/"),
         Visit("hr", "nothing-filled-in", lambda w: "/admin/deputies/",
