@@ -65,3 +65,13 @@ def test_a_choice_that_is_not_offered_is_refused_and_changes_nothing(app, as_):
     with app.app_context():
         db.session.expire_all()
         assert Organisation.current().personnel_file == "actions"
+
+
+def test_the_archive_says_what_the_personnel_file_keeps(app, as_, approved_minutes):
+    anne = as_("anne")
+    assert "De godkjente referatene dokumenterer hver samtale i personalmappen" in anne.get(
+        "/minutes/archive").get_data(as_text=True)
+    choose(as_("hr"), "actions")
+    page = anne.get("/minutes/archive").get_data(as_text=True)
+    assert "De avtalte tiltakene i det godkjente referatet" in page
+    assert "De godkjente referatene dokumenterer" not in page

@@ -36,11 +36,15 @@ def print_context(conversation, version) -> dict:
     """What the print view and the PDF show of one version, the same page for both: what
     the personnel file keeps (the organisation's choice: the whole minutes, or only the
     agreed actions with the date and both confirmations), and the employee's remarks."""
+    only = only_actions()
+    return {"conversation": conversation, "version": version, "only_actions": only,
+            "remarks": [] if only else remarks_on(version)}
+
+
+def only_actions() -> bool:
+    """Whether the personnel file keeps only the agreed actions (the organisation's choice)."""
     organisation = Organisation.current()
-    only_actions = (organisation is not None
-                    and organisation.personnel_file == PERSONNEL_FILE_ACTIONS)
-    return {"conversation": conversation, "version": version, "only_actions": only_actions,
-            "remarks": [] if only_actions else remarks_on(version)}
+    return organisation is not None and organisation.personnel_file == PERSONNEL_FILE_ACTIONS
 
 
 class OwnFiles(URLFetcher):

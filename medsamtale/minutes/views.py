@@ -382,4 +382,5 @@ def archive(employee_id: int | None = None):
     rows = archive_for(current_user, person)
     if rows is None:
         abort(403)
-    return render("minutes/archive.html", person=person, rows=rows)
+    return render("minutes/archive.html", person=person, rows=rows,
+                  only_actions=pdf.only_actions())
