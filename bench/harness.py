@@ -1,13 +1,16 @@
-"""What bench/round.py and bench/ratios.py share: a database with meetings under way, made
-in process through the app's models and services; each party's session cookie and CSRF
-token, made with the app's own serializers (no log-in through /login, whose argon2 would
-take minutes for 2000 people); gunicorn on a free port, stopped however the run ends; a
-small asyncio HTTP/1.1 client that does what a browser does (keep-alive, chunked bodies,
-server-sent events); wrk; and the CPU time each process used.
+"""What the benches share (bench/round.py, bench/ratios.py, bench/lists.py,
+bench/progress.py): a database with meetings under way, made in process through the app's
+models and services; each party's session cookie and CSRF token, made with the app's own
+serializers (no log-in through /login, whose argon2 would take minutes for 2000 people);
+gunicorn on a free port, stopped however the run ends, and the bare Flask hello world
+beside it; a small asyncio HTTP/1.1 client that does what a browser does (keep-alive,
+chunked bodies, server-sent events); wrk; the CPU time each process used; and the table of
+pages timed beside hello world.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import hashlib
@@ -22,6 +25,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -526,6 +530,151 @@ def start_app(args, url: str, folder: Path, count: int, servers: list, workers: 
     print(f"  proof: {'; '.join(proof)}")
     print()
     return server, meetings
+
+
+def run_script(script: str, body) -> int:
+    """`body(folder, servers)` under the header of `script`, in a temporary folder: its
+    BenchError or an interrupt said on stderr (1, 130), every server it started stopped and
+    the folder removed however it ends."""
+    folder = Path(tempfile.mkdtemp(prefix=f"medsamtale-{Path(script).stem}-"))
+    servers: list[Server] = []
+    try:
+        header(script)
+        body(folder, servers)
+    except BenchError as error:
+        print(f"\n{script}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as interrupt:  # with the signal's name when one raised it
+        print(f"\n{script}: interrupted {interrupt}".rstrip(), file=sys.stderr)
+        return 130
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+HELLO = '''from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.route("/")
+def hello():
+    return "Hello, World!"
+'''
+
+
+def start_hello(args, folder: Path, servers: list, workers: int | None = None) -> Server:
+    """The bare Flask hello world (HELLO), written to `folder`/hello and started under the
+    same gunicorn settings as the app: the baseline of every ratio."""
+    hello_dir = folder / "hello"
+    hello_dir.mkdir(parents=True, exist_ok=True)
+    (hello_dir / "hello.py").write_text(HELLO)
+    hello = Server("hello:app", {**os.environ, "PYTHONUNBUFFERED": "1"}, args,
+                   hello_dir / "gunicorn.log", cwd=hello_dir, workers=workers)
+    servers.append(hello)
+    hello.start()
+    return hello
+
+
+# Pages timed beside hello world (bench/lists.py, bench/progress.py) ---------------------
+
+
+def page_arguments(description: str, requests: int):
+    """The options of a page bench: the server's, and how many people and requests."""
+    parser = argparse.ArgumentParser(description=description)
+    server_arguments(parser, "an empty PostgreSQL database (default SQLite)")
+    parser.add_argument("--people", type=int, default=5000, help="people (5000)")
+    parser.add_argument("--requests", type=int, default=requests,
+                        help=f"one-at-a-time requests ({requests})")
+    parser.add_argument("--seconds", type=float, default=3.0, help="each wrk run (3)")
+    parser.add_argument("--concurrency", type=int, default=4, help="wrk connections (4)")
+    return parser
+
+
+def serve_beside_hello(script: str, args, seed, pages, target_ms: float,
+                       most_seconds: float | None = None) -> int:
+    """A page bench: the database (SQLite in the temporary folder unless --database-url),
+    the app migrated and seeded in process by `seed(app, args.people)`, which returns the
+    person whose pages are timed (logged in), the ids the pages need and what it made (for
+    "Seeded ... in N s"); gunicorn and hello world started; the pages `pages(ids)` gives,
+    (label, path) each, timed with time_pages; what went wrong in gunicorn's log."""
+
+    def body(folder: Path, servers: list) -> None:
+        url = args.database_url or "sqlite:///" + str(folder / "app" / "bench.sqlite")
+        prepare_database(url, args.wipe)
+        (folder / "app").mkdir(parents=True)
+        secret = new_secret()
+        began = time.monotonic()
+        app = make_app(url, secret, folder / "app")
+        person, ids, made = seed(app, args.people)
+        print(f"Seeded {made} in {time.monotonic() - began:.1f} s on "
+              f"{'PostgreSQL' if is_postgres(url) else 'SQLite'}")
+        server = Server("medsamtale:create_app()", server_env(url, secret, folder / "app"),
+                        args, folder / "app" / "gunicorn.log")
+        servers.append(server)
+        server.start()
+        hello = start_hello(args, folder, servers)
+        asyncio.run(time_pages(args, server, hello, person, pages(ids), folder, target_ms,
+                               most_seconds))
+        findings = log_findings(server.log_path)
+        print("  gunicorn's log: " + ("nothing went wrong" if not findings else ""))
+        for line in findings:
+            print(f"    {line}")
+
+    return run_script(script, body)
+
+
+async def one_at_a_time(port: int, person: Person | None, path: str, count: int,
+                        most_seconds: float | None = None) -> tuple[list[float], set[int]]:
+    """`count` GETs of `path`, one after the other on one browser (or as many as are begun
+    within `most_seconds`): the milliseconds of each and the statuses seen."""
+    browser = Browser(port, person)
+    times, statuses = [], set()
+    began = time.monotonic()
+    try:
+        for _ in range(count):
+            answer = await browser.request("GET", path)
+            statuses.add(answer.status)
+            times.append(answer.seconds * 1000)
+            if most_seconds is not None and time.monotonic() - began > most_seconds:
+                break
+    finally:
+        browser.close()
+    return times, statuses
+
+
+async def time_pages(args, server: Server, hello: Server, person: Person, pages: list,
+                     folder: Path, target_ms: float, most_seconds: float | None = None) -> None:
+    """Hello world, then each (label, path) of `pages` on `server` as `person`: one request
+    at a time (`--requests`, p50/p95 of what a person waits), then wrk on `--concurrency`
+    connections for `--seconds` after 1 s of warm-up, with the ratio of requests per second
+    to hello world's; printed as a table, a row a page."""
+    within = f", or as many as fit in {most_seconds:g} s" if most_seconds is not None else ""
+    print(f"One request at a time ({args.requests} each{within}) and wrk ({args.concurrency} "
+          f"connections, {args.seconds:g} s each after 1 s warm-up)")
+    print(f"  both under {server.settings().replace(f':{server.port}', ':PORT')}")
+    print(f"    {'':36} {'n':>3} {'p50 ms':>6} {'p95 ms':>6} {'req/s':>7} {'ratio':>5} "
+          f"{'wrk p95':>7} {'errors':>6}  target")
+    baseline = None
+    rows = [("hello world (bare Flask)", hello, "/")]
+    rows += [(label, server, path) for label, path in pages]
+    for label, target, path in rows:
+        cookie = {} if target is hello else {"Cookie": person.cookie}
+        times, statuses = await one_at_a_time(target.port, None if target is hello else person,
+                                              path, args.requests, most_seconds)
+        await rate_async(target.port, path, cookie, 200, 1, args.concurrency, folder)
+        rate = await rate_async(target.port, path, cookie, 200, args.seconds,
+                                args.concurrency, folder)
+        baseline = baseline or rate.per_second or 1.0
+        p50, p95 = percentiles(times)
+        goal = "" if target is hello else (
+            f"p95 < {target_ms:g} ms: {'yes' if p95 is not None and p95 < target_ms else 'NO'}")
+        odd = "" if statuses == {200} else f" statuses {sorted(statuses)}"
+        print(f"    {label:36} {len(times):3d} {ms(p50):>6} {ms(p95):>6} "
+              f"{rate.per_second:7.0f} {rate.per_second / baseline:5.2f} {ms(rate.p95):>7} "
+              f"{rate.errors:6d}  {goal}{odd} {rate.detail}")
 
 
 # The browser's HTTP ----------------------------------------------------------------------

@@ -19,20 +19,13 @@ as many as fit in 15 s) and wrk's throughput on `--concurrency` connections (4) 
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import os
-import shutil
 import sys
-import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness as h  # noqa: E402
-from ratios import HELLO  # noqa: E402
 
 TARGET_MS = 300
 TOP_UNITS, SUB_UNITS = 10, 29  # 10 + 10 * 29 = 300 units
@@ -40,9 +33,10 @@ ROUND_UNITS = 4  # the round covers the first four top units
 ONE_AT_A_TIME_SECONDS = 15.0  # at most this long on one page's one-at-a-time requests
 
 
-def seed(app, count: int) -> tuple[h.Person, dict]:
+def seed(app, count: int) -> tuple[h.Person, dict, str]:
     """`count` people in the units, an HR admin, a round and conversations; returns the
-    admin, logged in, and the ids the pages need (round, a top unit, a leader)."""
+    admin, logged in, the ids the pages need (round, a top unit, a leader) and what it
+    made."""
     import sqlalchemy as sa
 
     from medsamtale.cli import initialise
@@ -164,114 +158,30 @@ def seed(app, count: int) -> tuple[h.Person, dict]:
         }
         db.session.remove()
         db.engine.dispose()
-    return person, {**ids, **figures}
+    made = (f"{figures['people']} people in {figures['units']} units, a round of "
+            f"{figures['members']} members, {figures['conversations']} conversations and "
+            f"{figures['actions']} actions")
+    return person, ids, made
 
 
-async def one_at_a_time(port: int, person: h.Person, path: str, count: int):
-    browser = h.Browser(port, person)
-    times, statuses = [], set()
-    began = time.monotonic()
-    try:
-        for _ in range(count):
-            answer = await browser.request("GET", path)
-            statuses.add(answer.status)
-            times.append(answer.seconds * 1000)
-            if time.monotonic() - began > ONE_AT_A_TIME_SECONDS:
-                break
-    finally:
-        browser.close()
-    return times, statuses
-
-
-async def run(args, server: h.Server, hello: h.Server, person: h.Person, ids: dict,
-              folder: Path) -> None:
+def pages(ids: dict) -> list[tuple[str, str]]:
     rid = ids["round"]
-    pages = [
-        ("hello world (bare Flask)", hello, "/"),
-        ("GET /admin/progress/ (the year)", server, "/admin/progress/"),
-        ("GET /admin/progress/?round=<id>", server, f"/admin/progress/?round={rid}"),
-        ("GET …/units/<top unit>", server, f"/admin/progress/units/{ids['unit']}"),
-        ("GET …/units/<top unit>?round=<id>", server,
-         f"/admin/progress/units/{ids['unit']}?round={rid}"),
-        ("GET …/leaders/<id>", server, f"/admin/progress/leaders/{ids['leader']}"),
-        ("GET …/export/units.csv", server, "/admin/progress/export/units.csv"),
-        ("GET …/export/people.csv", server, "/admin/progress/export/people.csv"),
-        ("GET …/export.xlsx", server, "/admin/progress/export.xlsx"),
+    return [
+        ("GET /admin/progress/ (the year)", "/admin/progress/"),
+        ("GET /admin/progress/?round=<id>", f"/admin/progress/?round={rid}"),
+        ("GET …/units/<top unit>", f"/admin/progress/units/{ids['unit']}"),
+        ("GET …/units/<top unit>?round=<id>", f"/admin/progress/units/{ids['unit']}?round={rid}"),
+        ("GET …/leaders/<id>", f"/admin/progress/leaders/{ids['leader']}"),
+        ("GET …/export/units.csv", "/admin/progress/export/units.csv"),
+        ("GET …/export/people.csv", "/admin/progress/export/people.csv"),
+        ("GET …/export.xlsx", "/admin/progress/export.xlsx"),
     ]
-    print(f"One request at a time ({args.requests} each, or as many as fit in "
-          f"{ONE_AT_A_TIME_SECONDS:g} s) and wrk ({args.concurrency} connections, "
-          f"{args.seconds:g} s each after 1 s warm-up)")
-    print(f"  both under {server.settings().replace(f':{server.port}', ':PORT')}")
-    print(f"    {'':36} {'n':>3} {'p50 ms':>6} {'p95 ms':>6} {'req/s':>7} {'ratio':>5} "
-          f"{'wrk p95':>7} {'errors':>6}  target")
-    baseline = None
-    for label, target, path in pages:
-        cookie = {} if target is hello else {"Cookie": person.cookie}
-        times, statuses = await one_at_a_time(target.port, None if target is hello else person,
-                                              path, args.requests)
-        await h.rate_async(target.port, path, cookie, 200, 1, args.concurrency, folder)
-        rate = await h.rate_async(target.port, path, cookie, 200, args.seconds,
-                                  args.concurrency, folder)
-        baseline = baseline or rate.per_second or 1.0
-        p50, p95 = h.percentiles(times)
-        goal = "" if target is hello else (
-            f"p95 < {TARGET_MS} ms: {'yes' if p95 is not None and p95 < TARGET_MS else 'NO'}")
-        odd = "" if statuses == {200} else f" statuses {sorted(statuses)}"
-        print(f"    {label:36} {len(times):3d} {h.ms(p50):>6} {h.ms(p95):>6} "
-              f"{rate.per_second:7.0f} {rate.per_second / baseline:5.2f} {h.ms(rate.p95):>7} "
-              f"{rate.errors:6d}  {goal}{odd} {rate.detail}")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    h.server_arguments(parser, "an empty PostgreSQL database (default SQLite)")
-    parser.add_argument("--people", type=int, default=5000, help="people (5000)")
-    parser.add_argument("--requests", type=int, default=30, help="one-at-a-time requests (30)")
-    parser.add_argument("--seconds", type=float, default=3.0, help="each wrk run (3)")
-    parser.add_argument("--concurrency", type=int, default=4, help="wrk connections (4)")
-    args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="medsamtale-progress-"))
-    url = args.database_url or "sqlite:///" + str(folder / "app" / "bench.sqlite")
-    servers: list[h.Server] = []
-    try:
-        h.header("bench/progress.py")
-        h.prepare_database(url, args.wipe)
-        (folder / "app").mkdir(parents=True)
-        secret = h.new_secret()
-        began = time.monotonic()
-        app = h.make_app(url, secret, folder / "app")
-        person, ids = seed(app, args.people)
-        print(f"Seeded {ids['people']} people in {ids['units']} units, a round of "
-              f"{ids['members']} members, {ids['conversations']} conversations and "
-              f"{ids['actions']} actions in {time.monotonic() - began:.1f} s on "
-              f"{'PostgreSQL' if h.is_postgres(url) else 'SQLite'}")
-        server = h.Server("medsamtale:create_app()", h.server_env(url, secret, folder / "app"),
-                          args, folder / "app" / "gunicorn.log")
-        servers.append(server)
-        server.start()
-        hello_dir = folder / "hello"
-        hello_dir.mkdir()
-        (hello_dir / "hello.py").write_text(HELLO)
-        hello = h.Server("hello:app", {**os.environ, "PYTHONUNBUFFERED": "1"}, args,
-                         hello_dir / "gunicorn.log", cwd=hello_dir)
-        servers.append(hello)
-        hello.start()
-        asyncio.run(run(args, server, hello, person, ids, folder))
-        findings = h.log_findings(server.log_path)
-        print("  gunicorn's log: " + ("nothing went wrong" if not findings else ""))
-        for line in findings:
-            print(f"    {line}")
-    except h.BenchError as error:
-        print(f"\nbench/progress.py: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nbench/progress.py: interrupted", file=sys.stderr)
-        return 130
-    finally:
-        for server in servers:
-            server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
-    return 0
+    args = h.page_arguments(__doc__.split("\n\n")[0], requests=30).parse_args()
+    return h.serve_beside_hello("bench/progress.py", args, seed, pages, TARGET_MS,
+                                ONE_AT_A_TIME_SECONDS)
 
 
 if __name__ == "__main__":

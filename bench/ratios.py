@@ -31,27 +31,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import re
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness as h  # noqa: E402
 
-HELLO = '''from flask import Flask
-
-app = Flask(__name__)
-
-
-@app.route("/")
-def hello():
-    return "Hello, World!"
-'''
 PAUSE = (0.03, 0.1)  # before each save and each paced /health
 HX = {"HX-Request": "true"}
 TARGETS = {"/health": 0.8, "poll": 0.6, "page": 0.3}
@@ -60,13 +48,7 @@ TARGETS = {"/health": 0.8, "poll": 0.6, "page": 0.3}
 async def run(args, server: h.Server, meeting: h.Meeting, folder: Path,
               servers: list[h.Server]) -> None:
     """Part 3: hello world beside the app on `server`, then the idle saves."""
-    hello_dir = folder / "hello"
-    hello_dir.mkdir(parents=True, exist_ok=True)
-    (hello_dir / "hello.py").write_text(HELLO)
-    hello = h.Server("hello:app", {**os.environ, "PYTHONUNBUFFERED": "1"}, args,
-                     hello_dir / "gunicorn.log", cwd=hello_dir, workers=server.workers)
-    servers.append(hello)
-    hello.start()
+    hello = h.start_hello(args, folder, servers, workers=server.workers)
     log_from = h.log_size(server.log_path)
     leader = h.Browser(server.port, meeting.leader)
     try:
@@ -181,25 +163,14 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="wrk connections (8)")
     parser.add_argument("--saves", type=int, default=200, help="idle saves (200)")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="medsamtale-ratios-"))
-    url = args.database_url or "sqlite:///" + str(folder / "app" / "bench.sqlite")
-    servers: list[h.Server] = []
-    try:
-        h.header("bench/ratios.py")
+
+    def body(folder: Path, servers: list[h.Server]) -> None:
+        url = args.database_url or "sqlite:///" + str(folder / "app" / "bench.sqlite")
         h.prepare_database(url, args.wipe)
         server, meetings = h.start_app(args, url, folder / "app", 10, servers, args.workers)
         asyncio.run(run(args, server, meetings[-1], folder, servers))
-    except h.BenchError as error:
-        print(f"\nbench/ratios.py: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nbench/ratios.py: interrupted", file=sys.stderr)
-        return 130
-    finally:
-        for server in servers:
-            server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
-    return 0
+
+    return h.run_script("bench/ratios.py", body)
 
 
 if __name__ == "__main__":

@@ -64,10 +64,8 @@ import asyncio
 import contextlib
 import random
 import secrets
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -127,10 +125,8 @@ def main() -> int:
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
     signal.signal(signal.SIGTERM, stop)
-    folder = Path(tempfile.mkdtemp(prefix="medsamtale-round-"))
-    servers: list[h.Server] = []
-    try:
-        h.header("bench/round.py")
+
+    def body(folder: Path, servers: list[h.Server]) -> None:
         if args.database_url and parts & {"round", "ratios"}:
             h.prepare_database(args.database_url, args.wipe)
             app_server, meetings = h.start_app(args, args.database_url, folder / "pg",
@@ -156,17 +152,8 @@ def main() -> int:
                 asyncio.run(polling(args, app_server, meetings))
             if "ratios" in parts:
                 asyncio.run(ratios.run(args, app_server, meetings[-1], folder, servers))
-    except h.BenchError as error:
-        print(f"\nbench/round.py: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt as interrupt:
-        print(f"\nbench/round.py: interrupted {interrupt}", file=sys.stderr)
-        return 130
-    finally:
-        for server in servers:
-            server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
-    return 0
+
+    return h.run_script("bench/round.py", body)
 
 
 # Recording ----------------------------------------------------------------------------
