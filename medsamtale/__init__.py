@@ -164,8 +164,10 @@ def register_templating(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from .audit.cli import audit_cli
     from .cli import demo_command, init_command, outbox_cli
+    from .retention.cli import retention_cli
 
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(retention_cli)

@@ -9,11 +9,13 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
+    TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, ValidationError
+from wtforms.validators import DataRequired, Email, NumberRange, ValidationError
 
 from ..extensions import db
 from ..forms import at_most, strip
@@ -27,6 +29,7 @@ from ..models.people import (
     contrast_with_white,
     logo_type,
 )
+from ..retention.services import MAX_MONTHS, MAX_YEARS
 from ..units.services import load_tree
 from .services import plan_import
 
@@ -110,9 +113,30 @@ class UserForm(FlaskForm):
         return valid
 
 
+class Period(IntegerField):
+    """A retention period: a whole number from 1 to `most`, or `message` (for a number not
+    written as one too). A post without the field keeps the period there is."""
+
+    def __init__(self, label, *, most: int, message, **kwargs):
+        super().__init__(label, validators=[DataRequired(message),
+                                            NumberRange(1, most, message)], **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.message) from None
+
+
+MONTHS = _l("Write a whole number of months from 1 to %(most)d.", most=MAX_MONTHS)
+YEARS = _l("Write a whole number of years from 1 to %(most)d.", most=MAX_YEARS)
+
+
 class OrganisationForm(FlaskForm):
-    """The organisation's name, its branding (a logo and an accent colour) and the four
-    eyes setting. After validating, `logo_bytes` holds the uploaded logo, or None."""
+    """The organisation's name, its branding (a logo and an accent colour), the four eyes
+    setting and how long data is kept (retention). After validating, `logo_bytes` holds the
+    uploaded logo, or None."""
 
     name = StringField(
         _l("Name of the organisation"), validators=[DataRequired(), at_most(NAME_MAX)],
@@ -146,6 +170,19 @@ class OrganisationForm(FlaskForm):
         ),
     )
 
+    retain_preparation_months = Period(
+        _l("Preparation notes and the draft of the minutes: months kept after the minutes "
+           "are approved"), most=MAX_MONTHS, message=MONTHS, default=6)
+    retain_agenda_months = Period(
+        _l("The agenda's texts and notes: months kept after the minutes are approved"),
+        most=MAX_MONTHS, message=MONTHS, default=12)
+    retain_record_years = Period(
+        _l("Approved minutes and actions with their follow-up: years kept after the "
+           "employment ends"),
+        most=MAX_YEARS, message=YEARS, default=5,
+        description=_l("The employment ends when the person is deactivated, here or by the "
+                       "directory."))
+
     logo_bytes = None
 
     def __init__(self, *args, **kwargs):
@@ -154,6 +191,17 @@ class OrganisationForm(FlaskForm):
             (PERSONNEL_FILE_MINUTES, _l("The whole approved minutes")),
             (PERSONNEL_FILE_ACTIONS, _l("Only the agreed actions, with the date and both "
                                         "confirmations"))]
+        if self.personnel_file.data is None:  # an organisation not saved yet
+            self.personnel_file.data = PERSONNEL_FILE_MINUTES
+        for period in self.periods:  # an organisation not saved yet: the defaults
+            if period.data is None and not period.raw_data:
+                period.data = period.default
+
+    @property
+    def periods(self) -> list[Period]:
+        """The retention periods (saved by admin/services.py under their names)."""
+        return [self.retain_preparation_months, self.retain_agenda_months,
+                self.retain_record_years]
 
     def validate_logo_file(self, field):
         data = field.data.read(LOGO_MAX_BYTES + 1) if field.data else b""
@@ -177,6 +225,23 @@ class OrganisationForm(FlaskForm):
                 "White text on %(colour)s has a contrast of %(ratio)s:1, and at least 4.5:1 "
                 "is needed to be easy to read. Choose a darker colour.",
                 colour=colour, ratio=ratio))
+
+
+LEGAL_HOLD_REASON_MAX = 2000
+
+
+class LegalHoldForm(FlaskForm):
+    """Put a person on legal hold: nothing of theirs is deleted by retention while it
+    lasts. The reason is required."""
+
+    reason = TextAreaField(
+        _l("Why the legal hold"),
+        validators=[DataRequired(_l("Write why the person is put on legal hold. Nothing "
+                                    "was changed.")),
+                    at_most(LEGAL_HOLD_REASON_MAX)],
+        filters=[strip],
+        description=_l("Such as a case number. Shown to HR admins only."),
+    )
 
 
 class ImportUploadForm(FlaskForm):

@@ -24,6 +24,7 @@ from ..models.sessions import RESET_BY_HR
 from ..outbox import queue_email
 from ..roles import ROLE_LABELS
 from ..rounds import services as rounds
+from ..timeutil import oslo_today, utcnow
 from ..units import services as units
 from ..urls import public_url
 from . import changes
@@ -92,20 +93,42 @@ def deactivate(user: User, by: User) -> Deactivated:
         raise Refused(_l("You cannot deactivate yourself."))
     moved, left = changes.hand_over_people(user, by)
     user.deactivate()
+    user.employment_ended_on = oslo_today()  # retention keeps the record from then
     email_change.cancel_open(user)
     return Deactivated(moved, left)
 
 
 def reactivate(user: User) -> None:
     user.active = True
+    user.employment_ended_on = None
+
+
+def set_legal_hold(user: User, reason: str) -> None:
+    """Put a person on legal hold (retention deletes nothing of theirs while it lasts), or
+    change its reason. The reason stays out of the audit log."""
+    if not (reason or "").strip():
+        raise Refused(_l("Write why the person is put on legal hold. Nothing was changed."))
+    user.legal_hold_reason = reason.strip()
+    user.legal_hold_since = user.legal_hold_since or utcnow()
+    record("legal_hold_set", subject=user)
+
+
+def lift_legal_hold(user: User) -> None:
+    if not user.legal_hold_reason:
+        raise Refused(_l("%(name)s is not on legal hold. Nothing was changed.",
+                         name=user.name))
+    user.legal_hold_reason, user.legal_hold_since = "", None
+    record("legal_hold_lifted", subject=user)
 
 
 def save_organisation(organisation: Organisation, form) -> None:
     """Save a validated OrganisationForm: the name, what the personnel file keeps, the four
-    eyes, the logo and colour."""
+    eyes, the logo and colour, and the retention periods."""
     organisation.name = form.name.data
     organisation.second_hr_approver = form.second_hr_approver.data
     organisation.personnel_file = form.personnel_file.data
+    for period in form.periods:  # retention: checked from 1 to its most by the form
+        setattr(organisation, period.name, period.data)
     organisation.set_branding(form.logo_bytes, form.remove_logo.data, form.accent_colour.data)
     db.session.add(organisation)
     Organisation.forget_shown_name()

@@ -11,7 +11,13 @@ from ..models import EmailChange, Organisation, PendingChange, User
 from ..roles import hr_admin_required
 from . import changes, listing, services
 from .filters import PeopleFilterForm
-from .forms import ImportConfirmForm, ImportUploadForm, OrganisationForm, UserForm
+from .forms import (
+    ImportConfirmForm,
+    ImportUploadForm,
+    LegalHoldForm,
+    OrganisationForm,
+    UserForm,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -38,11 +44,12 @@ def users():
                   waiting=len(changes.pending()))
 
 
-def _user_page(form: UserForm, user: User | None):
+def _user_page(form: UserForm, user: User | None, hold_form: LegalHoldForm | None = None):
     """The person's page; a refusal that belongs to a field is shown next to it."""
     page = Page("admin/user_form.html", form=form, user=user,
                 email_change=lambda: EmailChange.open_for(user) if user else None,
-                pending=lambda: changes.pending_rows(user) if user else [])
+                pending=lambda: changes.pending_rows(user) if user else [],
+                hold_form=hold_form or LegalHoldForm(formdata=None))
 
     def answer(outcome):
         field = getattr(outcome.refused, "field", None)
@@ -121,6 +128,30 @@ def reactivate_user(user_id: int):
     user = db.get_or_404(User, user_id)
     return make_change(services.reactivate, user, back=url_for(".users"),
                        done=_("%(name)s can log in again.", name=user.name))
+
+
+@bp.route("/users/<id:user_id>/legal-hold", methods=["POST"])
+def set_legal_hold(user_id: int):
+    """Put a person on legal hold, with the reason: retention deletes nothing of theirs."""
+    user = db.get_or_404(User, user_id)
+    form = LegalHoldForm()
+    return make_change(
+        lambda: services.set_legal_hold(user, form.reason.data), form=form,
+        back=url_for(".edit_user", user_id=user.id),
+        page=_user_page(UserForm(formdata=None, user=user, editor=current_user,
+                                 languages=current_app.config["LANGUAGES"]), user, form),
+        done=_("%(name)s is on legal hold: nothing of theirs is deleted until it is lifted.",
+               name=user.name),
+    )
+
+
+@bp.route("/users/<id:user_id>/legal-hold/lift", methods=["POST"])
+def lift_legal_hold(user_id: int):
+    """Lift a person's legal hold: retention applies to them again."""
+    user = db.get_or_404(User, user_id)
+    return make_change(services.lift_legal_hold, user,
+                       back=url_for(".edit_user", user_id=user.id),
+                       done=_("The legal hold of %(name)s is lifted.", name=user.name))
 
 
 @bp.route("/users/<id:user_id>/reset-password", methods=["POST"])

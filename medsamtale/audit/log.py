@@ -64,6 +64,10 @@ ACTION_LABELS = {
     "scim_user_changed": _l("Person changed by the directory"),
     "scim_token_created": _l("Directory token made"),
     "scim_token_revoked": _l("Directory token revoked"),
+    # Retention (medsamtale/retention): the kind and how many, never what
+    "retention_deleted": _l("Kept long enough and deleted"),
+    "legal_hold_set": _l("Legal hold set"),
+    "legal_hold_lifted": _l("Legal hold lifted"),
     hooks.HR_CHANGE: _l("HR change"),
     READ: _l("Opened a conversation page"),
 }

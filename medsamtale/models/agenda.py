@@ -61,9 +61,11 @@ class AgendaItem(db.Model):
     changed_in: Mapped[int] = mapped_column(default=0)
     # Set when the meeting ends for items not discussed: they open the next agenda.
     carry_over: Mapped[bool] = mapped_column(default=False)
-    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"))
+    # Indexed: retention clears these before deleting what they point to.
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"),
+                                                        index=True)
     # An action agreed in an earlier conversation, followed up at the start of this one (R7).
-    action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"))
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"), index=True)
     # A follow-up item from a conversation this agenda's leader was no party to: it shows
     # that an action (and its state) or a carried item exists, not what it says.
     withheld: Mapped[bool] = mapped_column(default=False)

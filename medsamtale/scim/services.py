@@ -32,7 +32,7 @@ from ..models import EmailChange, User
 from ..models.people import EMAIL_MAX, NAME_MAX
 from ..models.provisioning import ScimIdentity, ScimToken, user_name_owner
 from ..security import INT_MAX
-from ..timeutil import utcnow
+from ..timeutil import oslo_today, utcnow
 from . import filters
 from .requests import Wanted
 from .schema import ScimError
@@ -279,13 +279,14 @@ def _active(user: User, active: bool) -> None:
     if active == user.active:
         return
     if active:
-        user.active = True
+        user.active, user.employment_ended_on = True, None
         return
     if user.is_hr_admin and not db.session.scalar(
         select(User.id).where(User.is_hr_admin, User.active, User.id != user.id).limit(1)
     ):
         raise ScimError(400, "The last active HR admin cannot be deactivated", "mutability")
     user.deactivate()  # ends every session of the person at once
+    user.employment_ended_on = oslo_today()  # retention keeps the record from then
     email_change.cancel_open(user)
 
 

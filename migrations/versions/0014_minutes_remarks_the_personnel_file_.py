@@ -1,8 +1,8 @@
-"""minutes remarks, the personnel file and retention settings, legal holds
+"""minutes remarks, the personnel file, retention and legal holds
 
 Revision ID: 0014
 Revises: 0013
-Create Date: 2026-12-03 12:23:57.801048
+Create Date: 2026-12-03 13:06:23.727117
 
 """
 from alembic import op
@@ -30,6 +30,10 @@ def upgrade():
     )
     with op.batch_alter_table('minutes_remark', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_minutes_remark_minutes_id'), ['minutes_id'], unique=False)
+
+    with op.batch_alter_table('agenda_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agenda_item_action_id'), ['action_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_agenda_item_carried_from_id'), ['carried_from_id'], unique=False)
 
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('personnel_file', sa.String(length=20), server_default='minutes', nullable=False))
@@ -59,6 +63,10 @@ def downgrade():
         batch_op.drop_column('retain_agenda_months')
         batch_op.drop_column('retain_preparation_months')
         batch_op.drop_column('personnel_file')
+
+    with op.batch_alter_table('agenda_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agenda_item_carried_from_id'))
+        batch_op.drop_index(batch_op.f('ix_agenda_item_action_id'))
 
     with op.batch_alter_table('minutes_remark', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_minutes_remark_minutes_id'))
