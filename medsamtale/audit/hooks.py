@@ -75,15 +75,26 @@ def _note_changes(session: Session, _context) -> None:
         fields = sorted(attr.key for attr in state.attrs
                         if attr.key in columns and attr.history.has_changes())
         if fields:
-            change = {"table": row.__tablename__, "id": _key(row), "fields": fields}
             values = {name: getattr(row, name) for name in fields if name in VALUES_SHOWN}
-            if values:
-                change["values"] = values
-            noted["changed"].append(change)
+            _note_change(noted, row.__tablename__, _key(row), fields, values)
     for row in session.deleted:
         if not isinstance(row, AuditEvent):
             noted["changed"].append({"table": row.__tablename__, "id": _key(row),
                                      "removed": True})
+
+
+def _note_change(noted: dict, table: str, key, fields: list[str], values: dict) -> None:
+    """One entry per changed row, however many flushes of the request changed it."""
+    found = noted.setdefault("rows", {})
+    index = (table, tuple(key) if isinstance(key, list) else key)
+    change = found.get(index)
+    if change is None:
+        change = found[index] = {"table": table, "id": key, "fields": fields}
+        noted["changed"].append(change)
+    else:
+        change["fields"] = sorted(set(change["fields"]) | set(fields))
+    if values:
+        change.setdefault("values", {}).update(values)
 
 
 def _key(row):
