@@ -643,3 +643,85 @@ def test_a_person_imported_into_a_unit_of_an_open_round_joins_it(
 def people_ids(app, ids):
     with app.app_context():
         return sorted(db.session.scalars(select(User.email).where(User.id.in_(ids))))
+
+
+# The end of the employment (issue 16, point 2) ----------------------------------------------
+
+END_HEADER = "navn;e-post;leder;rolle;sluttdato\n"
+
+
+def ended_on(app, email):
+    with app.app_context():
+        return db.session.scalar(select(User.employment_ended_on).where(User.email == email))
+
+
+@pytest.mark.parametrize("header", ["sluttdato", "Sluttdato", "end date", "end_date",
+                                    "employment_ended_on", "Siste arbeidsdag"])
+def test_an_end_date_column_sets_the_end_of_employment_on_create_and_update(
+    app, people, as_, header
+):
+    from datetime import date
+
+    hr = as_("hr")
+    text = (f"navn;e-post;leder;rolle;{header}\n"
+            "Anne Aas;anne@example.no;lars@example.no;medarbeider;31.03.2026\n"
+            "Ola Ny;ola@example.no;lena@example.no;medarbeider;2026-06-30\n"
+            "Per Prøve;per@example.no;lena@example.no;medarbeider;1.7.2026\n"
+            "Dag Eide;dag@example.no;lena@example.no;medarbeider;\n")
+    page = html.unescape(upload(hr, text).get_data(as_text=True))
+    rows = preview_rows(page)
+    assert bad_lines(page) == []
+    assert "sluttdato: – → 31.03.2026" in rows[2]
+    assert "Ny person" in rows[3] and "Uendret" in rows[5]
+    assert ended_on(app, "anne@example.no") is None  # the preview changes nothing
+    assert confirm(hr, hidden_csv_text(page)).status_code == 302
+    assert ended_on(app, "anne@example.no") == date(2026, 3, 31)
+    assert ended_on(app, "ola@example.no") == date(2026, 6, 30)
+    assert ended_on(app, "per@example.no") == date(2026, 7, 1)
+    assert ended_on(app, "dag@example.no") is None
+    with app.app_context():  # the date alone deactivates nobody
+        assert db.session.scalar(select(User.active).where(User.email == "anne@example.no"))
+
+
+def test_an_empty_end_date_clears_it_and_no_column_keeps_it(app, people, as_):
+    from datetime import date
+
+    with app.app_context():
+        db.session.get(User, people["anne"]).employment_ended_on = date(2026, 3, 31)
+        db.session.commit()
+    hr = as_("hr")
+    page = upload(hr, HEADER + "Anne Aas,anne@example.no,lars@example.no,employee\n")
+    assert "Uendret" in preview_rows(page.get_data(as_text=True))[2]
+    assert ended_on(app, "anne@example.no") == date(2026, 3, 31)
+
+    text = END_HEADER + "Anne Aas;anne@example.no;lars@example.no;medarbeider;\n"
+    page = html.unescape(upload(hr, text).get_data(as_text=True))
+    assert "sluttdato: 31.03.2026 → –" in preview_rows(page)[2]
+    assert confirm(hr, hidden_csv_text(page)).status_code == 302
+    assert ended_on(app, "anne@example.no") is None
+
+
+@pytest.mark.parametrize("cell", ["31.02.2026", "2026-13-01", "31/03/2026", "neste år",
+                                  "31.03.26", "2026-3-31"])
+def test_a_bad_end_date_names_the_row_and_nothing_is_imported(app, people, as_, cell):
+    hr = as_("hr")
+    before = everyone(app)
+    text = (END_HEADER
+            + "Anne Aas;anne@example.no;lars@example.no;medarbeider;31.03.2026\n"
+            + f"Ola Ny;ola@example.no;lena@example.no;medarbeider;{cell}\n")
+    response = upload(hr, text)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert bad_lines(page) == [3]
+    assert (f"Rad 3, kolonne «sluttdato»: «{cell}» er ikke en dato: skriv sluttdatoen som "
+            "2026-03-31 eller 31.03.2026.") in page
+    assert 'name="csv_text"' not in page
+    assert confirm(hr, text).status_code == 422
+    assert everyone(app) == before
+    assert ended_on(app, "anne@example.no") is None
+
+
+def test_the_import_page_explains_the_end_date_column(client, hr_admin):
+    page = html.unescape(client.get("/admin/import").get_data(as_text=True))
+    assert "<dt>sluttdato</dt>" in page
+    assert "som 2026-03-31 eller 31.03.2026" in page

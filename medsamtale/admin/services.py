@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -163,6 +163,12 @@ HEADER_ALIASES = {
     "lederens e-post": "leader_email", "lederens epost": "leader_email",
     "role": "role", "roles": "role", "rolle": "role", "roller": "role",
     "unit": "unit", "department": "unit", "enhet": "unit", "avdeling": "unit",
+    "end date": "employment_ended_on", "employment end": "employment_ended_on",
+    "employment ended": "employment_ended_on", "employment ended on": "employment_ended_on",
+    "ended on": "employment_ended_on", "sluttdato": "employment_ended_on",
+    "slutt dato": "employment_ended_on", "slutt": "employment_ended_on",
+    "fratredelse": "employment_ended_on", "fratredelsesdato": "employment_ended_on",
+    "siste arbeidsdag": "employment_ended_on",
 }
 # Role names, English or Norwegian, compared the same way ("HR-administrator", "hr admin").
 ROLE_ALIASES = {
@@ -176,7 +182,9 @@ ROLE_ORDER = ("employee", "leader", "hr_admin")
 REQUIRED_COLUMNS = ("name", "email", "leader_email", "role")
 # The columns as the page names them (Norwegian first), in messages about the header.
 COLUMN_NAMES = {"name": "navn", "email": "e-post", "leader_email": "leder", "role": "rolle",
-                "unit": "enhet"}
+                "unit": "enhet", "employment_ended_on": "sluttdato"}
+# The end of the employment, as a date: 2026-03-31 (ISO) or 31.03.2026 (1.3.2026 too).
+NORWEGIAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 # Several roles in one cell: "leder, medarbeider", "medarbeider/leder", "leder og hr".
 ROLE_SEPARATORS = re.compile(r"\s*(?:,|/|\+|&|\bog\b|\band\b)\s*")
 
@@ -188,6 +196,24 @@ def _key(text: str) -> str:
     """A header or a role name as it is compared: lower case, spaces and underscores made
     single spaces, a colon at the end dropped."""
     return " ".join(text.replace("_", " ").replace("\ufeff", "").split()).lower().rstrip(":")
+
+
+def date_from_cell(cell: str) -> date | None:
+    """The date a cell holds, written 2026-03-31 or 31.03.2026; None if it holds none."""
+    cell = cell.strip()
+    try:
+        if match := NORWEGIAN_DATE.fullmatch(cell):
+            day, month, year = (int(part) for part in match.groups())
+            return date(year, month, day)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cell):
+            return date.fromisoformat(cell)
+    except ValueError:  # 31.02.2026
+        return None
+    return None
+
+
+def _day(value: date | None) -> str:
+    return value.strftime("%d.%m.%Y") if value else "–"
 
 
 def roles_from_cell(cell: str) -> tuple[list[str], list[str]]:
@@ -207,8 +233,10 @@ class ImportRow:
     leader_email: str
     role: str  # the cell as written
     unit_cell: str | None = None  # None: the file has no unit column
+    ended_cell: str | None = None  # None: the file has no end-of-employment column
     roles: list[str] = field(default_factory=list)
     unit: Unit | None = None
+    ended_on: date | None = None  # the end of the employment, read from ended_cell
     user: User | None = None  # the person already here with this email
     changes: list[str] = field(default_factory=list)  # what the line changes for them
     # (the column as the file names it, the message)
@@ -283,6 +311,7 @@ def plan_import(text: str) -> ImportPlan:
         return plan
     plan.headers = {c: h.strip() for c, h in zip(columns, header, strict=True) if c}
     has_unit = "unit" in columns
+    has_ended = "employment_ended_on" in columns
     for values in reader:
         if not any(v.strip() for v in values):
             continue
@@ -295,6 +324,7 @@ def plan_import(text: str) -> ImportPlan:
                 leader_email=normalise_email(cells.get("leader_email") or ""),
                 role=cells.get("role") or "",
                 unit_cell=(cells.get("unit") or "") if has_unit else None,
+                ended_cell=(cells.get("employment_ended_on") or "") if has_ended else None,
             )
         )
     if not plan.rows:
@@ -305,8 +335,9 @@ def plan_import(text: str) -> ImportPlan:
 
 def _check_rows(rows: list[ImportRow], headers: dict[str, str]) -> None:
     by_email: dict[str, ImportRow] = {}
-    name, email, leader, role, unit = (headers.get(c, COLUMN_NAMES[c])
-                                       for c in (*REQUIRED_COLUMNS, "unit"))
+    name, email, leader, role, unit, ended = (
+        headers.get(c, COLUMN_NAMES[c])
+        for c in (*REQUIRED_COLUMNS, "unit", "employment_ended_on"))
     tree = units.load_tree() if any(r.unit_cell for r in rows) else None
     for row in rows:
         if not row.name:
@@ -330,6 +361,12 @@ def _check_rows(rows: list[ImportRow], headers: dict[str, str]) -> None:
             problem = _find_unit(row, tree)
             if problem:
                 row.errors.append((unit, problem))
+        if row.ended_cell:
+            row.ended_on = date_from_cell(row.ended_cell)
+            if row.ended_on is None:
+                row.errors.append((ended, str(_l(
+                    "“%(date)s” is not a date: write the end of the employment as "
+                    "2026-03-31 or 31.03.2026.", date=row.ended_cell))))
         if row.email in by_email:
             row.errors.append((email, str(_l("The email is also on line %(line)d.",
                                              line=by_email[row.email].line))))
@@ -391,6 +428,10 @@ def _check_update(row: ImportRow, rows: list[ImportRow], existing: dict, role: s
         row.changes.append(str(_l("unit: %(before)s → %(after)s",
                                   before=user.unit.name if user.unit else "–",
                                   after=row.unit.name if row.unit else "–")))
+    if row.ended_cell is not None and row.ended_on != user.employment_ended_on:
+        row.changes.append(str(_l("end of employment: %(before)s → %(after)s",
+                                  before=_day(user.employment_ended_on),
+                                  after=_day(row.ended_on))))
     # The people who will still report to them after the file is imported.
     leaving = {r.email for r in rows if r.leader_email != user.email}
     staying = [p for p in user.reports if p.active and p.email not in leaving]
@@ -486,6 +527,8 @@ def apply_import(plan: ImportPlan, by: User) -> Imported:
         user = created.get(row.email) or row.user
         if row.unit_cell is not None and units.move_person(user, row.unit):
             moved.append(user)
+        if row.ended_cell is not None:  # retention keeps the record from then
+            user.employment_ended_on = row.ended_on
         if row.user is None:
             user.leader = leader_of(row)
     db.session.flush()

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..htmx import render
 from ..models import EmailChange, Organisation, PendingChange, User
 from ..roles import hr_admin_required
+from ..timeutil import oslo_today
 from . import changes, listing, services
 from .filters import PeopleFilterForm
 from .forms import (
@@ -36,12 +37,13 @@ def _user_form(user: User | None) -> UserForm:
 def users():
     """Everyone in the organisation, a page at a time, with their roles and leader: searched
     by name or email and filtered by role, leader and status (?q=&role=&leader=&active=);
-    htmx asks for the list alone as the search is typed."""
+    htmx asks for the list alone as the search is typed. Each person's legal hold and end
+    of employment show from the columns the page's query already reads."""
     form = PeopleFilterForm(request.args, leaders=listing.leaders())
     number, bad_page = listing.page_number(request.args.get("page"))
     return render("admin/users.html", "people", form=form, bad_page=bad_page,
                   found=listing.people_page(form.filters(), number),
-                  waiting=len(changes.pending()))
+                  waiting=len(changes.pending()), today=oslo_today())
 
 
 def _user_page(form: UserForm, user: User | None, hold_form: LegalHoldForm | None = None):
