@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import hashlib
 import json
@@ -36,6 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# The master key of the run's database (a new one each run, as the database is new).
+ENCRYPTION_KEY = os.environ.get("ENCRYPTION_KEY") or base64.urlsafe_b64encode(
+    os.urandom(32)).decode()
 USER_AGENT = "medsamtale-bench/2"  # part of the session's identifier (Flask-Login "basic")
 WRK = shutil.which("wrk") or ("/usr/bin/wrk" if Path("/usr/bin/wrk").exists() else None)
 REQUEST_TIMEOUT = 35.0  # the client gives up on a request after this (the pool waits 30)
@@ -105,6 +109,7 @@ def make_app(url: str, secret_key: str, instance: Path):
     from medsamtale import create_app
 
     os.environ["INSTANCE_PATH"] = str(instance)
+    os.environ["ENCRYPTION_KEY"] = ENCRYPTION_KEY
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key,
                       "MAIL_SUPPRESS_SEND": True})
     with app.app_context():
@@ -1041,6 +1046,7 @@ def versions() -> str:
 
 def server_env(url: str, secret_key: str, instance: Path) -> dict:
     return {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secret_key, "HTMX_CDN_URL": "",
+            "ENCRYPTION_KEY": ENCRYPTION_KEY,
             "INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1"}
 
 

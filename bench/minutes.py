@@ -46,8 +46,10 @@ def main() -> None:
     from medsamtale.extensions import db
     from medsamtale.minutes import approval, drafting
     from medsamtale.models import Action, Conversation, MinutesPoint, User
+    from medsamtale.sealing.keys import new_master_key
     from medsamtale.timeutil import oslo_today, utcnow
 
+    os.environ.setdefault("ENCRYPTION_KEY", new_master_key())
     app = create_app({"WTF_CSRF_ENABLED": False, "MAIL_SUPPRESS_SEND": True})
     with app.app_context():
         upgrade()

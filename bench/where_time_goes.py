@@ -47,8 +47,10 @@ def main() -> None:
     from medsamtale.agenda import editing, meeting
     from medsamtale.extensions import db
     from medsamtale.models import Conversation, User
+    from medsamtale.sealing.keys import new_master_key
     from medsamtale.timeutil import utcnow
 
+    os.environ.setdefault("ENCRYPTION_KEY", new_master_key())
     app = create_app({"WTF_CSRF_ENABLED": False, "MAIL_SUPPRESS_SEND": True})
     with app.app_context():
         upgrade()

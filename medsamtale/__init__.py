@@ -8,7 +8,7 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale, lazy_gettext
 from flask_login import current_user
 
-from . import config, dates, security, text
+from . import config, dates, sealing, security, text
 from .errors import register_error_pages
 from .extensions import CookieSessions, babel, csrf, db, init_limiter, login_manager, mail, migrate
 
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     register_extensions(app)
+    sealing.init_app(app)  # refuses to start without the key that opens the content
     security.init_app(app)  # before the blueprints: their routes use its converter
     register_blueprints(app)
     register_templating(app)
@@ -165,9 +166,11 @@ def register_commands(app: Flask) -> None:
     from .audit.cli import audit_cli
     from .cli import demo_command, init_command, outbox_cli
     from .retention.cli import retention_cli
+    from .sealing.cli import keys_cli
 
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(keys_cli)

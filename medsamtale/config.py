@@ -39,6 +39,11 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret"),
         "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL", default_db)),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # The master key(s) that seal the conversations' content (medsamtale/sealing): the
+        # key itself, or a file holding it (by default instance/encryption.key, which
+        # scripts/start makes); the first key seals, any after it only open.
+        "ENCRYPTION_KEY": os.environ.get("ENCRYPTION_KEY", ""),
+        "ENCRYPTION_KEY_FILE": os.environ.get("ENCRYPTION_KEY_FILE", ""),
         # Mail
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": _int("MAIL_PORT", 25),

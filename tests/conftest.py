@@ -19,6 +19,11 @@ pytest_plugins = [
 
 IN_CI = os.environ.get("CI") == "true"
 
+# The master key that seals content (medsamtale/sealing) for every app the tests make,
+# in this process and in the servers they start; tests/test_sealing.py tries others.
+TEST_ENCRYPTION_KEY = "dGVzdHMtb25seS1tYXN0ZXIta2V5LTMyLWJ5dGVzISE="
+os.environ["ENCRYPTION_KEY"] = TEST_ENCRYPTION_KEY
+
 
 def unavailable(reason: str):
     """Skip on a developer's machine; fail under CI, where everything must run."""

@@ -60,8 +60,12 @@ def test_the_wheel_carries_what_the_app_needs(installed):
 
 def test_an_installation_migrates_a_new_database_and_serves_the_norwegian_login(installed):
     place, bin_dir, env = installed
+    key_file = place / "encryption.key"  # the master key, made as the README says
+    key_file.write_text(run(str(bin_dir / "python"), "-m", "medsamtale.sealing", "new",
+                            cwd=place, env=env))
     env = {**env, "DATABASE_URL": f"sqlite:///{place / 'medsamtale.sqlite'}",
-           "INSTANCE_PATH": str(place / "instance"), "SECRET_KEY": "test-build"}
+           "INSTANCE_PATH": str(place / "instance"), "SECRET_KEY": "test-build",
+           "ENCRYPTION_KEY_FILE": str(key_file)}
     run(str(bin_dir / "flask"), "--app", "medsamtale", "db", "upgrade", cwd=place, env=env)
     port, log = free_port(), place / "gunicorn.log"
     with log.open("w") as output:

@@ -32,6 +32,7 @@ from medsamtale.models import (
     Unit,
     User,
 )
+from medsamtale.sealing import SealedJSON, SealedText
 from medsamtale.timeutil import oslo_today, utcnow
 
 from .fixtures.domain import agree_actions
@@ -315,13 +316,13 @@ NOT_CONTENT = {
     ("minutes", "state"), ("minutes", "next_meeting_kind"),
     ("minutes_version", "submitted_by_name"), ("minutes_version", "decision"),
     ("minutes_version", "decided_by_name"), ("action", "responsible"),
-    ("action_update", "kind"),
+    ("action_update", "kind"), ("conversation", "data_key_id"),
 }
 
 
 def _texts(model):
     for column in model.__table__.columns:
-        if isinstance(column.type, sa.String | sa.JSON):  # Text is a String
+        if isinstance(column.type, sa.String | sa.JSON | SealedText | SealedJSON):
             yield column
 
 

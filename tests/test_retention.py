@@ -455,8 +455,7 @@ def test_the_worker_runs_retention_once_a_day(app, two):
     assert contents(app, anne)["points"] == []
     assert [e[3]["kind"] for e in retention_events(app)] == ["preparation"]
     with app.app_context():  # a second pass the same day does not look again
-        db.session.execute(sa.update(Conversation).where(Conversation.id == anne)
-                           .values(employee_topics=TOPIC))
+        db.session.get(Conversation, anne).employee_topics = TOPIC
         db.session.commit()
         queue_scheduled()
     assert contents(app, anne)["conversation"][0][5] == TOPIC

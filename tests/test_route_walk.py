@@ -24,6 +24,7 @@ from medsamtale.models import (
     Pick,
     Question,
 )
+from medsamtale.sealing import SealedJSON, SealedText
 from medsamtale.timeutil import utcnow
 
 from .fixtures.domain import agree_actions
@@ -49,10 +50,13 @@ def marker(table, column) -> str:
     return "zq" + re.sub(r"[^a-z]", "", f"{table}x{column}")
 
 
+TEXTS = sa.Text | sa.JSON | SealedText | SealedJSON
+
+
 def content_columns(model):
     for column in model.__table__.columns:
         key = (model.__tablename__, column.name)
-        if isinstance(column.type, sa.Text | sa.JSON) or key in CONTENT_STRINGS:
+        if isinstance(column.type, TEXTS) or key in CONTENT_STRINGS:
             yield column
 
 

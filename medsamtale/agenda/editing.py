@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import AgendaItem, AgendaText, Conversation
 from ..models.agenda import ADDED, EMPLOYEE_TOPIC, LEADER_TOPIC, TEXT_FIELDS
 from ..models.conversations import IN_PROGRESS
+from ..sealing.scoping import scoped
 from .live import bump, typing
 from .merging import Merged, merge
 
@@ -109,7 +110,8 @@ def save_text(conversation: Conversation, item_id: int, field: str, value: str,
     db.session.execute(
         update(AgendaItem)
         .where(AgendaItem.id == item.id, column == current_version)
-        .values({field: merged.text, column: new_version, "changed_in": version})
+        .values(scoped(item, {field: merged.text, column.key: new_version,
+                              "changed_in": version}))
         .execution_options(synchronize_session=False)
     )
     db.session.add(AgendaText(item_id=item.id, field=field, version=new_version,

@@ -8,6 +8,7 @@ from .audit import AuditEvent
 from .conversations import Conversation, Pick
 from .followup import Action, ActionUpdate
 from .hr_changes import EmailChange, PendingChange
+from .keys import DataKey
 from .leadership import Deputy, MinutesShare
 from .minutes import Minutes, MinutesPoint, MinutesRemark, MinutesVersion
 from .outbox import OutboxMessage
@@ -31,6 +32,7 @@ __all__ = [
     "AgendaText",
     "AuditEvent",
     "Conversation",
+    "DataKey",
     "EmailChange",
     "FollowUpPrompt",
     "Minutes",

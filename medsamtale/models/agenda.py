@@ -14,6 +14,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..sealing.types import SealedText
 from .followup import ACTION_WHAT_MAX, Action
 
 ITEM_TEXT_MAX = ACTION_WHAT_MAX  # a follow-up item repeats an agreed action
@@ -49,11 +50,11 @@ class AgendaItem(db.Model):
     # The follow-up prompts, copied when the agenda is built so later edits of the bank
     # do not change a held conversation; one per line.
     prompts: Mapped[str] = mapped_column(Text, default="")
-    text: Mapped[str] = mapped_column(Text)  # at most ITEM_TEXT_MAX, checked by the forms
+    text: Mapped[str] = mapped_column(SealedText)  # at most ITEM_TEXT_MAX (the forms)
     text_version: Mapped[int] = mapped_column(default=1)
-    employee_note: Mapped[str] = mapped_column(Text, default="")
+    employee_note: Mapped[str] = mapped_column(SealedText, default="")
     employee_note_version: Mapped[int] = mapped_column(default=1)
-    leader_note: Mapped[str] = mapped_column(Text, default="")
+    leader_note: Mapped[str] = mapped_column(SealedText, default="")
     leader_note_version: Mapped[int] = mapped_column(default=1)
     discussed: Mapped[bool] = mapped_column(default=False)
     removed: Mapped[bool] = mapped_column(default=False)
@@ -71,6 +72,8 @@ class AgendaItem(db.Model):
     withheld: Mapped[bool] = mapped_column(default=False)
 
     action: Mapped[Action | None] = relationship()
+    conversation: Mapped["Conversation"] = relationship()  # noqa: F821, UP037
+    __sealed_in__ = ("conversation",)
 
     @property
     def prompt_list(self) -> list[str]:
@@ -95,6 +98,9 @@ class AgendaText(db.Model):
     item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id"), primary_key=True)
     field: Mapped[str] = mapped_column(String(20), primary_key=True)
     version: Mapped[int] = mapped_column(primary_key=True)
-    text: Mapped[str] = mapped_column(Text)
-    sent: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SealedText)
+    sent: Mapped[str | None] = mapped_column(SealedText)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    item: Mapped[AgendaItem] = relationship()
+    __sealed_in__ = ("item", "conversation")

@@ -10,11 +10,13 @@ import uuid
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select, text, update
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..sealing.types import SealedText
 from ..timeutil import utcnow
+from .keys import DataKey
 from .people import User
 from .questions import Question, QuestionSet
 
@@ -84,7 +86,7 @@ class Conversation(db.Model):
     starts_at: Mapped[datetime]  # naive UTC
     duration_minutes: Mapped[int] = mapped_column(default=DEFAULT_DURATION)
     place: Mapped[str] = mapped_column(String(PLACE_MAX))
-    message: Mapped[str] = mapped_column(Text, default="")
+    message: Mapped[str] = mapped_column(SealedText, default="")
     state: Mapped[str] = mapped_column(String(20), default=PLANNED, index=True)
     # Raised on every change of the plan or the stage (time, place, invitation and answer,
     # ready, the meeting, cancelling), so a form opened before it is recognised as stale.
@@ -104,7 +106,7 @@ class Conversation(db.Model):
     invited_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
     proposed_starts_at: Mapped[datetime | None]
-    proposal_comment: Mapped[str] = mapped_column(Text, default="")
+    proposal_comment: Mapped[str] = mapped_column(SealedText, default="")
     preparation_started_at: Mapped[datetime | None]
     employee_ready_at: Mapped[datetime | None]
     leader_ready_at: Mapped[datetime | None]
@@ -115,9 +117,14 @@ class Conversation(db.Model):
     cancelled_at: Mapped[datetime | None]
 
     # Rule R4: what else each party wants to raise, one topic per line.
-    employee_topics: Mapped[str] = mapped_column(Text, default="")
-    leader_topics: Mapped[str] = mapped_column(Text, default="")
+    employee_topics: Mapped[str] = mapped_column(SealedText, default="")
+    leader_topics: Mapped[str] = mapped_column(SealedText, default="")
+    # The key that seals what is said in it (medsamtale/sealing), made on its first text.
+    data_key_id: Mapped[str | None] = mapped_column(ForeignKey("data_key.id"))
 
+    # Its sealed texts are sealed with its own data key.
+    __sealed_in__ = ()
+    data_key: Mapped[DataKey | None] = relationship()
     employee: Mapped[User] = relationship(foreign_keys=[employee_id])
     leader: Mapped[User] = relationship(foreign_keys=[leader_id])
     question_set: Mapped[QuestionSet] = relationship()
@@ -225,11 +232,12 @@ class Pick(db.Model):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"), index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
     position: Mapped[int] = mapped_column(default=0)
-    employee_note: Mapped[str] = mapped_column(Text, default="")
-    leader_note: Mapped[str] = mapped_column(Text, default="")
+    employee_note: Mapped[str] = mapped_column(SealedText, default="")
+    leader_note: Mapped[str] = mapped_column(SealedText, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="picks")
+    __sealed_in__ = ("conversation",)
     question: Mapped[Question] = relationship()
 
 

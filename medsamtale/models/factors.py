@@ -17,6 +17,7 @@ from sqlalchemy import ForeignKey, LargeBinary, String, delete, func, or_, selec
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..sealing.types import SealedText
 from ..timeutil import utcnow
 from .tokens import token_digest
 
@@ -35,11 +36,13 @@ class TotpSecret(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
-    secret: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[str] = mapped_column(SealedText)  # sealed with the system key
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     # The last 30-second step a code was accepted for: that code and older ones are refused.
     last_step: Mapped[int | None]
+
+    __sealed_in__ = None
 
     @classmethod
     def of(cls, user_id: int) -> TotpSecret | None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text, event, select
+from sqlalchemy import Date, ForeignKey, String, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..sealing.types import SealedText
 from ..timeutil import utcnow
 from .conversations import EMPLOYEE, LEADER, Conversation
 from .people import User
@@ -41,11 +42,11 @@ class Action(db.Model):
     # employee's new leader after a change of leader (leadership/services.py).
     leader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    what: Mapped[str] = mapped_column(String(ACTION_WHAT_MAX))
+    what: Mapped[str] = mapped_column(SealedText)  # at most ACTION_WHAT_MAX (the forms)
     responsible: Mapped[str] = mapped_column(String(10))  # EMPLOYEE, LEADER or OTHER
-    responsible_name: Mapped[str] = mapped_column(String(RESPONSIBLE_NAME_MAX), default="")
+    responsible_name: Mapped[str] = mapped_column(SealedText, default="")  # RESPONSIBLE_NAME_MAX
     deadline: Mapped[date] = mapped_column(Date)
-    goal: Mapped[str] = mapped_column(String(GOAL_MAX), default="")
+    goal: Mapped[str] = mapped_column(SealedText, default="")  # at most GOAL_MAX
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
     reminded_ahead_at: Mapped[datetime | None]
@@ -54,8 +55,9 @@ class Action(db.Model):
     conversation: Mapped[Conversation] = relationship()
     leader: Mapped[User] = relationship(foreign_keys=[leader_id])
     updates: Mapped[list[ActionUpdate]] = relationship(
-        order_by="ActionUpdate.id", cascade="all, delete-orphan"
+        order_by="ActionUpdate.id", cascade="all, delete-orphan", back_populates="action"
     )
+    __sealed_in__ = ("conversation",)
 
     @property
     def responsible_label(self) -> str:
@@ -101,7 +103,9 @@ class ActionUpdate(db.Model):
     action_id: Mapped[int] = mapped_column(ForeignKey("action.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    comment: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str] = mapped_column(SealedText, default="")
     kind: Mapped[str] = mapped_column(String(10), default=PROGRESS)  # PROGRESS, DONE, REOPENED
 
     author: Mapped[User] = relationship()
+    action: Mapped[Action] = relationship(back_populates="updates")
+    __sealed_in__ = ("action", "conversation")

@@ -16,11 +16,13 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, func, update
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, func, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..errors import Refused
 from ..extensions import db
+from ..sealing.scoping import scoped
+from ..sealing.types import SealedJSON, SealedText
 from ..timeutil import utcnow
 from .agenda import ITEM_NOTE_MAX, ITEM_TEXT_MAX
 from .conversations import Conversation
@@ -62,7 +64,7 @@ class Minutes(db.Model):
     # Set once, at the first approval: from then on the actions are followed up (R14).
     first_approved_at: Mapped[datetime | None]
     reopen_requested_at: Mapped[datetime | None]
-    reopen_request_comment: Mapped[str] = mapped_column(Text, default="")
+    reopen_request_comment: Mapped[str] = mapped_column(SealedText, default="")
     reopened_at: Mapped[datetime | None]
     # Set after approval: when the next conversation (NEXT_CONVERSATION) or a shorter
     # follow-up meeting (FOLLOW_UP, oppfølgingssamtale) should be; the leader is reminded then.
@@ -72,11 +74,14 @@ class Minutes(db.Model):
 
     conversation: Mapped[Conversation] = relationship()
     points: Mapped[list[MinutesPoint]] = relationship(
-        order_by="(MinutesPoint.position, MinutesPoint.id)", cascade="all, delete-orphan"
+        order_by="(MinutesPoint.position, MinutesPoint.id)", cascade="all, delete-orphan",
+        back_populates="minutes",
     )
     versions: Mapped[list[MinutesVersion]] = relationship(
-        order_by="MinutesVersion.number", cascade="all, delete-orphan"
+        order_by="MinutesVersion.number", cascade="all, delete-orphan",
+        back_populates="minutes",
     )
+    __sealed_in__ = ("conversation",)
 
     @property
     def state_label(self) -> str:
@@ -124,7 +129,7 @@ class Minutes(db.Model):
         moved = db.session.execute(
             update(Minutes)
             .where(Minutes.id == self.id, Minutes.state.in_(states))
-            .values(**values)
+            .values(scoped(self, values))
             .execution_options(synchronize_session=False)
         ).rowcount
         if moved != 1:
@@ -213,9 +218,12 @@ class MinutesPoint(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    heading: Mapped[str] = mapped_column(Text, default="")  # at most HEADING_MAX (forms)
+    heading: Mapped[str] = mapped_column(SealedText, default="")  # at most HEADING_MAX
     # Sanitised HTML (medsamtale.text.clean); never stored any other way.
-    body: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(SealedText, default="")
+
+    minutes: Mapped[Minutes] = relationship(back_populates="points")
+    __sealed_in__ = ("minutes", "conversation")
 
 
 class MinutesVersion(db.Model):
@@ -228,13 +236,16 @@ class MinutesVersion(db.Model):
     minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id"), index=True)
     number: Mapped[int]
     # {"points": [{"heading", "body"}], "actions": [{...}], "no_actions": bool}
-    content: Mapped[dict] = mapped_column(JSON)
+    content: Mapped[dict] = mapped_column(SealedJSON)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_by_name: Mapped[str] = mapped_column(String(NAME_MAX))
     decision: Mapped[str | None] = mapped_column(String(20))  # APPROVED or RETURNED
     decided_at: Mapped[datetime | None]
     decided_by_name: Mapped[str] = mapped_column(String(NAME_MAX), default="")
-    comment: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str] = mapped_column(SealedText, default="")
+
+    minutes: Mapped[Minutes] = relationship(back_populates="versions")
+    __sealed_in__ = ("minutes", "conversation")
 
 
 REMARK_MAX = 4000
@@ -251,6 +262,9 @@ class MinutesRemark(db.Model):
     minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id"), index=True)
     # The approved version it was written on.
     version_number: Mapped[int]
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(SealedText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     author_name: Mapped[str] = mapped_column(String(NAME_MAX))
+
+    minutes: Mapped[Minutes] = relationship()
+    __sealed_in__ = ("minutes", "conversation")

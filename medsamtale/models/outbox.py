@@ -8,6 +8,7 @@ from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..sealing.types import SealedText
 from ..timeutil import utcnow
 
 PENDING = "pending"
@@ -25,8 +26,9 @@ class OutboxMessage(db.Model):
     # what the HR admin sees of a message that could not be delivered, never its body.
     kind: Mapped[str] = mapped_column(String(40), default="", server_default="")
     subject: Mapped[str] = mapped_column(String(255))
-    body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
+    # Sealed (medsamtale/sealing) with the system key: a mail may quote a conversation.
+    body_text: Mapped[str] = mapped_column(SealedText)
+    body_html: Mapped[str] = mapped_column(SealedText)
     status: Mapped[str] = mapped_column(String(10), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -34,8 +36,10 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     # A calendar invitation (iCalendar text) and its METHOD, attached as invite.ics.
-    calendar_ics: Mapped[str | None] = mapped_column(Text)
+    calendar_ics: Mapped[str | None] = mapped_column(SealedText)
     calendar_method: Mapped[str | None] = mapped_column(String(10))
+
+    __sealed_in__ = None
 
     @property
     def message_id(self) -> str:
