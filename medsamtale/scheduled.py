@@ -7,6 +7,7 @@ sent mail older than OUTBOX_KEEP_SENT_DAYS, and, once a day in each process, ret
 
 from flask import current_app
 
+from .account.export import build_pending_exports
 from .extensions import db
 from .followup.reminders import queue_action_reminders
 from .mailqueue.services import prune_sent
@@ -18,12 +19,14 @@ from .timeutil import oslo_today
 
 
 def queue_scheduled() -> int:
-    """Queue every reminder that has fallen due, delete sent mail kept long enough and,
-    once a day, what retention says has been kept long enough; returns how many emails
-    were queued."""
+    """Queue every reminder that has fallen due, delete sent mail kept long enough, build
+    the copies people asked for of what the app holds about them (account/export.py:
+    each emails its link) and, once a day, delete what retention says has been kept long
+    enough; returns how many reminders were queued."""
     queued = queue_preparation_reminders() + queue_action_reminders()
     queued += queue_round_reminders() + queue_next_meeting_reminders()
     prune_sent()
+    build_pending_exports()
     run_retention_daily()
     return queued
 

@@ -11,6 +11,8 @@ def test_anyone_reads_the_privacy_statement_from_every_page(app, client, people,
     assert "Hvem ser hva, og når" in page
     assert "ikke HR-administratoren" in page
     assert "Private forberedelsesnotater er aldri med." in page
+    # How to get a copy: on one's own page, by oneself.
+    assert 'href="/account/#export"' in page and "laster du selv ned en kopi" in page
     login = client.get("/login").get_data(as_text=True)
     assert 'href="/personvern/"' in login  # linked from every page's footer
     assert 'href="/personvern/"' in as_("anne").get("/").get_data(as_text=True)

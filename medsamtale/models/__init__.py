@@ -6,6 +6,7 @@ from .accounts import PasswordToken
 from .agenda import AgendaItem, AgendaText
 from .audit import AuditEvent
 from .conversations import Conversation, Pick
+from .exports import PersonalExport
 from .followup import Action, ActionUpdate
 from .hr_changes import EmailChange, PendingChange
 from .keys import DataKey
@@ -43,6 +44,7 @@ __all__ = [
     "OutboxMessage",
     "PasswordToken",
     "PendingChange",
+    "PersonalExport",
     "Pick",
     "Question",
     "QuestionSet",

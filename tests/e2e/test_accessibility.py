@@ -306,7 +306,11 @@ VISITS = {
                   Visit("lars", "leader", lambda w: "/"),
                   Visit("hr", "hr-admin", lambda w: "/")],
     "account.show": [Visit("anne", "employee", lambda w: "/account/"),
-                     Visit("hr", "hr-admin", lambda w: "/account/")],
+                     Visit("hr", "hr-admin", lambda w: "/account/"),
+                     Visit("bjorn", "copy-asked-for", lambda w: "/account/",
+                           act=lambda page: page.click("#export-request"))],
+    "account.download_export": [
+        Visit("anne", "link-problem", lambda w: "/account/export/not-a-token", 404)],
     "auth.change_password": [
         Visit("anne", "employee", lambda w: "/account/password"),
         Visit("anne", "nothing-filled-in", lambda w: "/account/password",
