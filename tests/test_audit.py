@@ -113,7 +113,8 @@ def test_the_apps_connection_cannot_change_or_remove_events(app, people, client)
             pytest.skip("the append-only trigger is PostgreSQL's")
         for statement in ("UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event",
                           "TRUNCATE audit_event"):
-            with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            # a DELETE, row by row: no event younger than a year (retention cuts older ones)
+            with pytest.raises(sa.exc.DBAPIError, match="append-only|at least a year"):
                 db.session.execute(sa.text(statement))
             db.session.rollback()
     assert len(events(app)) == 2

@@ -39,10 +39,12 @@ def test_the_statement_says_how_long_each_kind_is_kept_as_set(app, client, peopl
     page = client.get("/personvern/").get_data(as_text=True)
     assert "slettes 6 måneder etter at referatet er godkjent" in page
     assert "slettes 5 år etter at arbeidsforholdet er slutt" in page
+    assert "hver hendelse slettes 5 år etter at den skjedde" in page
     as_("hr").post("/admin/organisation", data={
         "name": "Fjordbyen kommune", "retain_preparation_months": "3",
-        "retain_agenda_months": "24", "retain_record_years": "10"})
+        "retain_agenda_months": "24", "retain_record_years": "10", "retain_audit_years": "2"})
     page = client.get("/personvern/").get_data(as_text=True)
     assert "slettes 3 måneder etter at referatet er godkjent" in page
     assert "slettes 24 måneder etter" in page
     assert "slettes 10 år etter at arbeidsforholdet er slutt" in page
+    assert "hver hendelse slettes 2 år etter at den skjedde" in page

@@ -137,14 +137,16 @@ def run(app, now, batch=retention.BATCH):
         return dict(retention.run(now, batch=batch))
 
 
-NOTHING = {"record": 0, "preparation": 0, "agenda": 0}
+NOTHING = {"record": 0, "preparation": 0, "agenda": 0, "audit": 0}
 
 
 @pytest.fixture(autouse=True)
 def organisation(app):
-    """The organisation, with the default periods: 6 and 12 months, 5 years."""
+    """The organisation, with the default periods: 6 and 12 months, 5 years; the audit
+    log's 50 years, so the clock moved for the other rules leaves it be (its own tests, at
+    the end, set it)."""
     with app.app_context():
-        db.session.add(Organisation(name="Fjordvik kommune"))
+        db.session.add(Organisation(name="Fjordvik kommune", retain_audit_years=50))
         db.session.commit()
 
 
@@ -435,7 +437,7 @@ def test_flask_retention_plan_lists_the_kinds_and_deletes_nothing(app, runner, t
     assert result.exit_code == 0, result.output
     expected = len(before["points"]) + len(before["picks"]) + 2
     assert result.output.splitlines() == ["record: 0", f"preparation: {expected}",
-                                          "agenda: 0"]
+                                          "agenda: 0", "audit: 0"]
     assert contents(app, anne) == before and retention_events(app) == []
 
     result = runner.invoke(args=["retention", "run", "--batch", "3"])
@@ -479,7 +481,7 @@ def test_a_failing_retention_pass_is_logged_and_the_worker_goes_on(
 def settings(**periods):
     return {"name": "Fjordvik kommune", "personnel_file": "minutes",
             "retain_preparation_months": "6", "retain_agenda_months": "12",
-            "retain_record_years": "5", **periods}
+            "retain_record_years": "5", "retain_audit_years": "5", **periods}
 
 
 def test_hr_sets_the_retention_periods(app, as_, people):
@@ -501,6 +503,7 @@ def test_hr_sets_the_retention_periods(app, as_, people):
     ("retain_record_years", "", "Skriv et helt antall år fra 1 til 50."),
     ("retain_record_years", "51", "Skriv et helt antall år fra 1 til 50."),
     ("retain_record_years", "2.5", "Skriv et helt antall år fra 1 til 50."),
+    ("retain_audit_years", "0", "Skriv et helt antall år fra 1 til 50."),
 ])
 def test_a_bad_retention_period_is_refused_and_nothing_is_saved(
     app, as_, people, field, value, message
@@ -513,3 +516,90 @@ def test_a_bad_retention_period_is_refused_and_nothing_is_saved(
     page = response.get_data(as_text=True)
     assert message in page
     assert snapshot(app, Organisation) == kept
+
+
+# The audit log's own period ------------------------------------------------------------------
+
+
+def old_events(app, count: int, years: float, **fields) -> list[int]:
+    """`count` events `years` ago, chained onto the log as record() would have: ids."""
+    from medsamtale.audit import GENESIS, digest
+
+    ids = []
+    with app.app_context():
+        previous = db.session.scalar(sa.select(AuditEvent.hash).order_by(
+            AuditEvent.id.desc()).limit(1)) or GENESIS
+        for minute in range(count):
+            event = AuditEvent(at=utcnow() - timedelta(days=365.25 * years, minutes=-minute),
+                               action="login", address="", detail={}, previous_hash=previous,
+                               **fields)
+            event.hash = previous = digest(event)
+            db.session.add(event)
+            db.session.flush()
+            ids.append(event.id)
+        db.session.commit()
+    return ids
+
+
+def set_audit_years(app, years: int) -> None:
+    with app.app_context():
+        Organisation.current().retain_audit_years = years
+        db.session.commit()
+
+
+def event_ids(app) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(AuditEvent.id).order_by(AuditEvent.id)))
+
+
+def test_the_oldest_events_go_after_the_log_s_period_and_the_rest_still_verifies(app, runner):
+    old = old_events(app, 3, years=6)
+    kept = old_events(app, 2, years=4)
+    with app.app_context():
+        record("login", actor=None)
+        db.session.commit()
+    set_audit_years(app, 5)
+    young = [i for i in event_ids(app) if i not in old]
+
+    assert plan(app, utcnow()) == {**NOTHING, "audit": 3}
+    assert run(app, utcnow()) == {**NOTHING, "audit": 3}
+    assert event_ids(app)[:len(young)] == young  # the others are all there
+    (cut,) = [detail for *_, detail in retention_events(app) if detail["kind"] == "audit"]
+    assert cut["count"] == 3 and cut["first_kept"] == kept[0]
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and f"OK: {len(young) + 1} events" in result.output
+    assert run(app, utcnow()) == NOTHING  # nothing more is due
+
+
+def test_the_log_keeps_everything_from_the_first_event_about_a_person_on_hold(app, people):
+    with app.app_context():
+        anne = db.session.get(User, people["anne"])
+        anne.legal_hold_reason, anne.legal_hold_since = "Tvist om oppsigelse", utcnow()
+        db.session.commit()
+    first = old_events(app, 2, years=8)
+    about_anne = old_events(app, 1, years=7, subject_user_id=people["anne"])
+    after = old_events(app, 2, years=7)
+    set_audit_years(app, 5)
+    assert run(app, utcnow())["audit"] == 2
+    assert event_ids(app)[:3] == about_anne + after and first[0] not in event_ids(app)
+
+
+def test_events_removed_at_the_start_without_retention_break_the_chain(app, runner):
+    old = old_events(app, 3, years=6)
+    with app.app_context():
+        db.session.execute(sa.delete(AuditEvent).where(AuditEvent.id == old[0]))
+        db.session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and f"BROKEN at event {old[1]}" in result.output
+
+
+def test_postgresql_refuses_to_delete_an_event_younger_than_a_year(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the trigger is PostgreSQL's; the SQLite suite runs the rule alone")
+        (young,) = old_events(app, 1, years=0.5)
+        (old,) = old_events(app, 1, years=0)  # chained after it, so the chain stays whole
+        with pytest.raises(sa.exc.DBAPIError, match="at least a year"):
+            db.session.execute(sa.delete(AuditEvent).where(AuditEvent.id == young))
+        db.session.rollback()
+        assert young in event_ids(app) and old in event_ids(app)

@@ -182,6 +182,11 @@ class OrganisationForm(FlaskForm):
         most=MAX_YEARS, message=YEARS, default=5,
         description=_l("The employment ends when the person is deactivated, here or by the "
                        "directory."))
+    retain_audit_years = Period(
+        _l("The log of log-ins, changes and reads: years kept"),
+        most=MAX_YEARS, message=YEARS, default=5,
+        description=_l("The oldest events go first, except from the first one about a person "
+                       "on legal hold. The database keeps every event at least a year."))
 
     logo_bytes = None
 
@@ -201,7 +206,7 @@ class OrganisationForm(FlaskForm):
     def periods(self) -> list[Period]:
         """The retention periods (saved by admin/services.py under their names)."""
         return [self.retain_preparation_months, self.retain_agenda_months,
-                self.retain_record_years]
+                self.retain_record_years, self.retain_audit_years]
 
     def validate_logo_file(self, field):
         data = field.data.read(LOGO_MAX_BYTES + 1) if field.data else b""

@@ -42,6 +42,10 @@ CHAIN_LOCK = 7012  # PostgreSQL advisory lock of the chain's writer
 COMMITTED_AT_ONCE = frozenset({"login_failed"})
 
 READ = "conversation_read"  # a page showing a conversation's content was opened
+# Retention deleted rows of a kind (medsamtale/retention); for the log's own oldest events
+# (kind CUT), `first_kept` and `anchor`: where the chain now starts, and the hash before it.
+RETENTION_DELETED = "retention_deleted"
+CUT = "audit"
 
 
 def _id(value) -> int | None:
@@ -113,6 +117,20 @@ def _rolled_back(session: Session, _previous_transaction) -> None:
 # Checking the chain ------------------------------------------------------------------------
 
 
+def _start() -> str:
+    """The hash the first event kept follows: GENESIS, or the anchor of the last cut."""
+    first = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id).limit(1))
+    if first is None or first.previous_hash == GENESIS:
+        return GENESIS
+    for event in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == RETENTION_DELETED).order_by(AuditEvent.id.desc())):
+        if event.detail.get("kind") == CUT:
+            if event.detail.get("first_kept") == first.id:
+                return event.detail.get("anchor", GENESIS)
+            break  # the last cut is not where the log starts: events went otherwise
+    return GENESIS
+
+
 class Broken(Exception):
     """The chain is broken at event `event_id`; `reason` says how."""
 
@@ -124,8 +142,9 @@ class Broken(Exception):
 def verify(batch: int = 1000) -> int:
     """Recompute every event's hash in order; returns how many there are, or raises
     `Broken` at the first event that was edited or whose predecessor is missing or was
-    changed."""
-    previous, count, last_id = GENESIS, 0, 0
+    changed. The chain starts from nothing, or where retention last cut its oldest events,
+    as the event recording that cut says."""
+    previous, count, last_id = _start(), 0, 0
     while True:
         rows = db.session.scalars(select(AuditEvent).where(AuditEvent.id > last_id)
                                   .order_by(AuditEvent.id).limit(batch)).all()

@@ -11,15 +11,22 @@ organisation's settings say (models/people.py, Organisation.retain_*).
   their employment ended. The conversation row stays, with its dates and without content
   (the audit log points to it).
 
+- AUDIT: the audit log's oldest events, `retain_audit_years` after they happened, cut
+  from the start of the chain only, up to the first event that is younger or is about a
+  person on legal hold (as actor, subject, or employee of its conversation). The cut's own
+  event says where the chain now starts (`first_kept`) and the hash before it (`anchor`),
+  so `flask audit verify` still checks the whole rest; on PostgreSQL a trigger refuses to
+  delete an event younger than a year, whoever asks.
+
 Nothing of a person on legal hold (as the employee of a conversation) goes, whatever the
 rule. Until the employment ends, minutes that are not approved (never, or reopened and not
-yet approved again) keep everything. The audit log's own period (`retain_audit_years`) is
-not applied here: the log is a hash chain that PostgreSQL keeps append-only.
+yet approved again) keep everything.
 
 `plan(now)` counts what would go, writing nothing; `run(now)` makes it go, in statements of
 at most `batch` rows, each committed, and records each kind and its count in the audit log
-(never what was deleted). The rules run in the order RECORD, PREPARATION, AGENDA, and the
-last two leave alone what the first takes, so `plan` and `run` count the same rows.
+(never what was deleted). The rules run in the order RECORD, PREPARATION, AGENDA, AUDIT, and
+PREPARATION and AGENDA leave alone what RECORD takes, so `plan` and `run` count the same
+rows.
 """
 
 from __future__ import annotations
@@ -30,13 +37,14 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, func, or_, select, tuple_, update
 
-from ..audit import record
+from ..audit import CUT, RETENTION_DELETED, record
 from ..extensions import db
 from ..models import (
     Action,
     ActionUpdate,
     AgendaItem,
     AgendaText,
+    AuditEvent,
     Conversation,
     Minutes,
     MinutesPoint,
@@ -53,9 +61,10 @@ from ..timeutil import to_oslo, utcnow
 RECORD = "record"
 PREPARATION = "preparation"
 AGENDA = "agenda"
-KINDS = (RECORD, PREPARATION, AGENDA)  # the order they run in
+AUDIT = CUT
+KINDS = (RECORD, PREPARATION, AGENDA, AUDIT)  # the order they run in
 BATCH = 500
-AUDIT_ACTION = "retention_deleted"
+AUDIT_ACTION = RETENTION_DELETED
 
 # The periods HR may set (admin/forms.py): at least 1, at most these.
 MAX_MONTHS = 600
@@ -95,7 +104,8 @@ class Step:
     def run(self, batch: int) -> int:
         done = 0
         while True:
-            found = db.session.execute(select(*self.keys).where(self.where).limit(batch)).all()
+            found = db.session.execute(select(*self.keys).where(self.where)
+                                       .order_by(*self.keys).limit(batch)).all()
             if not found:
                 return done
             if len(self.keys) == 1:
@@ -230,7 +240,27 @@ def rules(organisation: Organisation, now: datetime) -> list[tuple[str, list[Ste
     if organisation.retain_agenda_months >= 1:
         cutoff = months_before(now, organisation.retain_agenda_months)
         found.append((AGENDA, _agenda_steps(_approved_conversations(cutoff, record_due))))
+    if organisation.retain_audit_years >= 1:
+        cutoff = months_before(now, 12 * organisation.retain_audit_years)
+        found.append((AUDIT, [Step(AuditEvent, AuditEvent.id < _first_kept_event(cutoff))]))
     return found
+
+
+def _first_kept_event(cutoff: datetime):
+    """The id of the first event the log keeps: the first at or after `cutoff`, or about a
+    person on legal hold. NULL (nothing goes) when there is none."""
+    held = _held()
+    return (select(func.min(AuditEvent.id)).where(or_(
+        AuditEvent.at >= cutoff, AuditEvent.actor_id.in_(held),
+        AuditEvent.subject_user_id.in_(held),
+        AuditEvent.conversation_id.in_(
+            select(Conversation.id).where(Conversation.employee_id.in_(held))),
+    )).scalar_subquery())
+
+
+def _where_the_log_starts() -> dict:
+    first = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id).limit(1))
+    return {"first_kept": first.id, "anchor": first.previous_hash}
 
 
 def _rules(now: datetime | None):
@@ -254,7 +284,8 @@ def run(now: datetime | None = None, batch: int = BATCH) -> list[tuple[str, int]
     for kind, steps in _rules(now):
         count = sum(step.run(batch) for step in steps)
         if count:
-            record(AUDIT_ACTION, actor=None, kind=kind, count=count)
+            record(AUDIT_ACTION, actor=None, kind=kind, count=count,
+                   **(_where_the_log_starts() if kind == AUDIT else {}))
             db.session.commit()
         done.append((kind, count))
     db.session.commit()  # the last reads' transaction, so the worker does not keep it open
