@@ -40,6 +40,9 @@ TYPING_SECONDS = 4  # "X is typing" shows this long after their last save
 RECONNECT_SECONDS = 1
 ALLOWED_SECONDS = 60  # a session found to be a party answers polls from memory this long
 ALLOWED_KEPT = 50_000
+# Without PostgreSQL (one process, which makes every change of an agenda): a version read
+# from the database answers polls from memory this long, unless this process changes it.
+CONFIRMED_SECONDS = 5
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +119,8 @@ class Hub:
         # `generation` (raised at each connect and disconnect of the listener) stays.
         self._versions: dict[int, int] = {}
         self._allowed: dict[tuple[int, str], float] = {}  # (conversation, session): until
+        # Without PostgreSQL: conversation: (version, employee, leader, until).
+        self._confirmed: dict[int, tuple[int, int, int, float]] = {}
         self._listening = False
         self.generation = 0
 
@@ -228,6 +233,39 @@ class Hub:
         return self._allowed.get((conversation_id, session_id), 0.0) > time.monotonic()
 
     # Polling without PostgreSQL --------------------------------------------------------
+
+    def confirm(self, conversation_id: int, version: int, employee_id: int, leader_id: int,
+                generation: int) -> None:
+        """`version` was read from the database (no PostgreSQL) while this process's
+        changes were at `generation`."""
+        with self._lock:
+            if generation == self.generation:
+                if len(self._confirmed) >= ALLOWED_KEPT:
+                    self._confirmed.clear()
+                self._confirmed[conversation_id] = (
+                    version, employee_id, leader_id, time.monotonic() + CONFIRMED_SECONDS)
+
+    def confirmed(self, conversation_id: int) -> tuple[int, int, int] | None:
+        """(version, employee, leader) as read within CONFIRMED_SECONDS and not changed here
+        since, if so."""
+        found = self._confirmed.get(conversation_id)
+        if found is None or found[3] <= time.monotonic():
+            return None
+        return found[:3]
+
+    def forget_polls(self) -> None:
+        """Forget who is here and what polls were answered from (a new start)."""
+        with self._lock:
+            self.presence.clear()
+            self._confirmed.clear()
+            self._allowed.clear()
+
+    def changed_here(self, conversation_ids) -> None:
+        """This process committed changes of these agendas: read them again."""
+        with self._lock:
+            self.generation += 1
+            for conversation_id in conversation_ids:
+                self._confirmed.pop(conversation_id, None)
 
     def heard(self, note: Note, now: float | None = None) -> Presence:
         """Take in a note from a poll or a save of this process (no PostgreSQL)."""

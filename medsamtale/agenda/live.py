@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, event, select, text, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth import sessions
@@ -62,7 +63,24 @@ def bump(conversation: Conversation) -> int:
     set_committed_value(conversation, "agenda_version", version)  # as read: nothing to flush
     if has_push():
         _announce(Note(conversation.id, "changed", 0, str(version)))
+    else:  # polls answered from memory read it again once this is committed
+        db.session.info.setdefault(BUMPED, set()).add(conversation.id)
     return version
+
+
+BUMPED = "agenda_bumped"
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    bumped = session.info.pop(BUMPED, None)
+    if bumped:
+        hub.changed_here(bumped)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(BUMPED, None)
 
 
 def typing(conversation: Conversation, user_id: int, item_id: int) -> None:
@@ -140,20 +158,33 @@ def poll_state(conversation_id: int, session_id: str | None) -> PollState | None
         hub.listen(listen_url())
         hub.learn_version(conversation_id, row.agenda_version, generation)
         hub.allow(conversation_id, session_id)
+    elif row is not None:
+        hub.confirm(conversation_id, row.agenda_version, row.employee_id, row.leader_id,
+                    generation)
+        hub.allow(conversation_id, session_id)
     return row
 
 
 def known_unchanged(conversation_id: int, session_id: str | None, since: int | None,
-                    latest: int | None) -> bool:
+                    latest: int | None, shown: str | None) -> bool:
     """True when this process knows without the database that a party's agenda has not
-    changed since `since` (PostgreSQL): its listener heard every change, the page has not
-    heard of a newer version from its stream (`latest`), and the session was found to be a
-    party's within the last minute. Only a 204 is answered so; it tells nothing but that."""
-    return (
-        since is not None and latest == since and session_id is not None
-        and hub.known_version(conversation_id) == since
-        and hub.allowed(conversation_id, session_id)
-    )
+    changed since `since`, and the session was found to be a party's within the last
+    minute. On PostgreSQL its listener heard every change and the page has not heard of a
+    newer version from its stream (`latest`); without it, the version was read within
+    CONFIRMED_SECONDS and this process, the one that makes every change, made none since,
+    and who is here is still as `shown`. Only a 204 is answered so; it tells nothing but
+    that."""
+    if since is None or session_id is None or not hub.allowed(conversation_id, session_id):
+        return False
+    if has_push():
+        return latest == since and hub.known_version(conversation_id) == since
+    confirmed = hub.confirmed(conversation_id)
+    if confirmed is None or confirmed[0] != since:
+        return False
+    _version, employee_id, leader_id = confirmed
+    viewer = User.parse_session_id(session_id)[0]  # it parsed when it was allowed
+    other = leader_id if viewer == employee_id else employee_id
+    return shown == polled(conversation_id, viewer).shown(other)
 
 
 def polled(conversation_id: int, user_id: int) -> Presence:

@@ -149,7 +149,8 @@ def poll(conversation_id: int):
     session_id = session.get("_user_id")
     since = request.args.get("since", type=security.counter)  # out of range: None, a full answer
     if live.known_unchanged(conversation_id, session_id, since,
-                            request.args.get("latest", type=security.counter)):
+                            request.args.get("latest", type=security.counter),
+                            request.args.get("shown")):
         return Response(status=204)
     row = live.poll_state(conversation_id, session_id)
     if row is None:  # not logged in, not a party, or no such agenda: say which
