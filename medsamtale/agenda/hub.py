@@ -15,7 +15,10 @@ dropped whenever it (re)connects, since notes may have been missed.
 
 Without PostgreSQL (SQLite, one process) the browser polls; the polls and the saves tell
 this process's hub directly who is here and who is typing, so nothing is written to the
-database every few seconds for presence.
+database every few seconds for presence. A version a poll read from the database answers
+the polls after it from memory for CONFIRMED_SECONDS, unless this process commits a change
+of that agenda meanwhile (`changed_here`, after the commit): the one process makes every
+change, and the few seconds bound what a second one, set up against the advice, could hide.
 
 A notification's payload is "<conversation id> <kind> <user id> <rest>": `changed 0
 <version>`, `here <user> <stream>`, `gone <user> <stream>`, `typing <user> <item id>`.
