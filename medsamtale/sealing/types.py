@@ -45,9 +45,22 @@ class ScopedJSON(dict):
         self.key_id = key_id
 
 
-class SealedText(TypeDecorator):
+class _Sealed(TypeDecorator):
+    """Seals what is written with the key it comes with (`key_id`), and opens what is read;
+    a subclass says how its values become bytes and back."""
+
     impl = Text
-    cache_ok = True
+    cache_ok = True  # each subclass says so again: SQLAlchemy asks the class itself
+
+    def to_bytes(self, value) -> bytes:
+        raise NotImplementedError
+
+    def from_bytes(self, data: bytes):
+        raise NotImplementedError
+
+    def from_plain(self, stored: str):
+        """A value stored before sealing began (0015), or the empty text."""
+        return stored
 
     def process_bind_param(self, value, dialect):
         if value is None or value == "":
@@ -55,50 +68,55 @@ class SealedText(TypeDecorator):
         key_id = getattr(value, "key_id", None)
         if key_id is None:
             raise Unsealed("content written without its conversation's key")
-        return keyring().seal(key_id, str(value).encode())
-
-    def process_result_value(self, value, dialect):
-        if not value or not value.startswith(PREFIX):
-            return value  # empty, or written before 0015 sealed what was there
-        return keyring().open(value, _load).decode()
-
-
-class SealedJSON(TypeDecorator):
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        key_id = getattr(value, "key_id", None)
-        if key_id is None:
-            raise Unsealed("content written without its conversation's key")
-        return keyring().seal(key_id, json.dumps(value, ensure_ascii=False).encode())
+        return keyring().seal(key_id, self.to_bytes(value))
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if not value.startswith(PREFIX):
-            return json.loads(value)
-        return json.loads(keyring().open(value, _load))
+            return self.from_plain(value)
+        return self.from_bytes(keyring().open(value, _load))
 
 
-class SealedBytes(TypeDecorator):
-    """A file (an employee's export): sealed the same way, stored as the sealed value's
-    ASCII bytes."""
+class SealedText(_Sealed):
+    cache_ok = True
+
+    def to_bytes(self, value) -> bytes:
+        return str(value).encode()
+
+    def from_bytes(self, data: bytes) -> str:
+        return data.decode()
+
+
+class SealedJSON(_Sealed):
+    cache_ok = True
+
+    def to_bytes(self, value) -> bytes:
+        return json.dumps(value, ensure_ascii=False).encode()
+
+    def from_bytes(self, data: bytes):
+        return json.loads(data)
+
+    def from_plain(self, stored: str):
+        return json.loads(stored)
+
+
+class SealedBytes(_Sealed):
+    """A file (an employee's export), stored as the sealed value's ASCII bytes."""
 
     impl = LargeBinary
     cache_ok = True
 
+    def to_bytes(self, value) -> bytes:
+        return bytes(value)
+
+    def from_bytes(self, data: bytes) -> bytes:
+        return data
+
     def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        key_id = getattr(value, "key_id", None)
-        if key_id is None:
-            raise Unsealed("content written without its key")
-        return keyring().seal(key_id, bytes(value)).encode()
+        sealed = super().process_bind_param(value, dialect)
+        return sealed.encode() if isinstance(sealed, str) else sealed
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return keyring().open(bytes(value).decode(), _load)
+        return None if value is None else super().process_result_value(
+            bytes(value).decode("ascii"), dialect)
