@@ -102,6 +102,25 @@ def prepare_database(url: str, wipe: bool) -> None:
         engine.dispose()
 
 
+def demo_app(prefix: str, database_url: str | None = None):
+    """The app in this process, migrated, with the demo loaded, for the in-process
+    benchmarks: on `database_url` (an empty database) or a fresh SQLite file in a new
+    folder, with CSRF off and no mail sent."""
+    from flask_migrate import upgrade
+
+    from medsamtale import create_app
+
+    os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix=prefix)
+    os.environ["ENCRYPTION_KEY"] = ENCRYPTION_KEY
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    app = create_app({"WTF_CSRF_ENABLED": False, "MAIL_SUPPRESS_SEND": True})
+    with app.app_context():
+        upgrade()
+    app.test_cli_runner().invoke(args=["demo"])
+    return app
+
+
 def make_app(url: str, secret_key: str, instance: Path):
     """The app in this process, on `url`, migrated: for setting up and for the cookies."""
     from flask_migrate import upgrade

@@ -15,16 +15,15 @@ each it prints the median and 95th percentile in milliseconds and the SQL statem
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import harness as h  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 
@@ -35,25 +34,15 @@ def main() -> None:
     parser.add_argument("--actions", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=100)
     args = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="medsamtale-bench-")
-    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{folder}/bench.sqlite"
-    os.environ["INSTANCE_PATH"] = folder
+    app = h.demo_app("medsamtale-bench-", args.database_url)
 
-    from flask_migrate import upgrade
-
-    from medsamtale import create_app, flow
+    from medsamtale import flow
     from medsamtale.agenda import meeting
     from medsamtale.extensions import db
     from medsamtale.minutes import approval, drafting
     from medsamtale.models import Action, Conversation, MinutesPoint, User
-    from medsamtale.sealing.keys import new_master_key
     from medsamtale.timeutil import oslo_today, utcnow
 
-    os.environ.setdefault("ENCRYPTION_KEY", new_master_key())
-    app = create_app({"WTF_CSRF_ENABLED": False, "MAIL_SUPPRESS_SEND": True})
-    with app.app_context():
-        upgrade()
-    app.test_cli_runner().invoke(args=["demo"])
     with app.app_context():
         anne = db.session.scalar(sa.select(User).where(User.name == "Anne Aas"))
         conversation = db.session.scalar(

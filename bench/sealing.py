@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import argparse
 import base64
-import os
 import statistics
-import tempfile
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness as h  # noqa: E402
 
 
 def main() -> None:
@@ -29,27 +33,17 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=6, help="turns of each keyring (6)")
     parser.add_argument("--database-url", help="an empty database (default: SQLite)")
     args = parser.parse_args()
-    os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="medsamtale-sealing-")
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
+    app = h.demo_app("medsamtale-sealing-", args.database_url)
 
-    from flask_migrate import upgrade
-
-    from medsamtale import create_app
     from medsamtale.agenda import editing, meeting
     from medsamtale.conversations import services
     from medsamtale.extensions import db
     from medsamtale.models import AgendaItem, QuestionSet, User
     from medsamtale.sealing.cli import sealed_models
-    from medsamtale.sealing.keys import PREFIX, Keyring, new_master_key
+    from medsamtale.sealing.keys import PREFIX, Keyring
     from medsamtale.sealing.scoping import sealed_fields
     from medsamtale.timeutil import utcnow
 
-    os.environ.setdefault("ENCRYPTION_KEY", new_master_key())
-    app = create_app({"WTF_CSRF_ENABLED": False, "MAIL_SUPPRESS_SEND": True})
-    with app.app_context():
-        upgrade()
-    app.test_cli_runner().invoke(args=["demo"])
     note = "Vi snakket om arbeidsmengden i høst og om kurs i prosjektledelse. " * 3
     sealed = app.extensions["sealing"]
     counted = {"open": 0}

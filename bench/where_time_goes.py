@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
-import tempfile
+import sys
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness as h  # noqa: E402
 
 REQUESTS = ("health", "poll-nothing", "poll-memory", "poll-change", "page", "save")
 
@@ -35,26 +39,15 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=25, help="with --flat: how many")
     parser.add_argument("--database-url", help="an empty database (default: SQLite)")
     args = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="medsamtale-profile-")
-    os.environ["INSTANCE_PATH"] = folder
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
+    app = h.demo_app("medsamtale-profile-", args.database_url)
 
-    from flask_migrate import upgrade
     from pyinstrument import Profiler
 
-    from medsamtale import create_app
     from medsamtale.agenda import editing, meeting
     from medsamtale.extensions import db
     from medsamtale.models import Conversation, User
-    from medsamtale.sealing.keys import new_master_key
     from medsamtale.timeutil import utcnow
 
-    os.environ.setdefault("ENCRYPTION_KEY", new_master_key())
-    app = create_app({"WTF_CSRF_ENABLED": False, "MAIL_SUPPRESS_SEND": True})
-    with app.app_context():
-        upgrade()
-    app.test_cli_runner().invoke(args=["demo"])
     with app.app_context():
         anne = db.session.scalar(sa.select(User).where(User.name == "Anne Aas"))
         conversation = db.session.scalar(

@@ -28,8 +28,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..audit import READ, record
-from ..audit.log import PAGE_LABELS
+from ..audit import record
+from ..audit.log import PAGE_LABELS, reads_of_conversations_of
 from ..errors import Refused
 from ..extensions import db
 from ..minutes.pdf import minutes_pdf
@@ -121,7 +121,14 @@ def _picks(conversation: Conversation) -> list[dict]:
 def _agenda(conversation: Conversation) -> list[dict]:
     items = db.session.scalars(
         select(AgendaItem).where(AgendaItem.conversation_id == conversation.id)
-        .order_by(AgendaItem.position, AgendaItem.id))
+        .order_by(AgendaItem.position, AgendaItem.id)).all()
+    versions: dict[int, list[dict]] = {}
+    for each in db.session.scalars(
+            select(AgendaText).where(AgendaText.item_id.in_([item.id for item in items]))
+            .order_by(AgendaText.field, AgendaText.version)):
+        versions.setdefault(each.item_id, []).append(
+            {"field": each.field, "version": each.version, "text": each.text,
+             "sent": each.sent})
     return [{
         "section": item.section,
         "position": item.position,
@@ -134,11 +141,7 @@ def _agenda(conversation: Conversation) -> list[dict]:
         "carry_over": item.carry_over,
         "action_id": item.action_id,
         # Kept only while the meeting goes on: each version of a text as it was saved.
-        "versions": [{"field": each.field, "version": each.version, "text": each.text,
-                      "sent": each.sent}
-                     for each in db.session.scalars(
-                         select(AgendaText).where(AgendaText.item_id == item.id)
-                         .order_by(AgendaText.field, AgendaText.version))],
+        "versions": versions.get(item.id, []),
     } for item in items]
 
 
@@ -247,11 +250,7 @@ def read_log(user: User) -> list[dict]:
     """Each read of the person's conversations (the account page's list, all of it), newest
     first."""
     rows = db.session.execute(
-        select(AuditEvent, User.name, Conversation.leader_id)
-        .join(Conversation, Conversation.id == AuditEvent.conversation_id)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.action == READ, Conversation.employee_id == user.id)
-        .order_by(AuditEvent.id.desc()))
+        reads_of_conversations_of(user.id).order_by(AuditEvent.id.desc()))
     return [{
         "at": iso(event.at),
         "reader": reader_name,
@@ -260,7 +259,7 @@ def read_log(user: User) -> list[dict]:
         "page": (event.detail or {}).get("page"),
         "page_label": str(PAGE_LABELS.get((event.detail or {}).get("page"), "")) or None,
         "conversation_id": event.conversation_id,
-    } for event, reader_name, leader_id in rows]
+    } for event, reader_name, leader_id, _starts_at in rows]
 
 
 def _conversations(user: User) -> list[Conversation]:

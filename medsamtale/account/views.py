@@ -5,14 +5,11 @@ copy of everything the app holds about them (export.py)."""
 from flask import Blueprint, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..audit import READ
-from ..audit.log import page_of
+from ..audit.log import page_of, reads_of_conversations_of
 from ..change import make_change
 from ..extensions import db
 from ..htmx import render
-from ..models import AuditEvent, Conversation, User
 from ..timeutil import to_oslo, utcnow
 from . import export
 
@@ -23,12 +20,8 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 def show():
     """Your account, and each read of your conversations: by whom, which page, when."""
     before = request.args.get("before", "")
-    rows, older = page_of(
-        select(AuditEvent, User.name, Conversation.leader_id, Conversation.starts_at)
-        .join(Conversation, Conversation.id == AuditEvent.conversation_id)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.action == READ, Conversation.employee_id == current_user.id),
-        int(before) if before.isdigit() and len(before) < 12 else None)
+    rows, older = page_of(reads_of_conversations_of(current_user.id),
+                          int(before) if before.isdigit() and len(before) < 12 else None)
     return render("account/show.html", reads=rows, older=older,
                   latest_export=export.latest_export(current_user), now=utcnow())
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import AuditEvent
+from ..models import AuditEvent, Conversation, User
 from . import READ, hooks
 
 PAGE_SIZE = 50
@@ -99,6 +99,18 @@ def page_of(query, before: int | None):
 
 
 READ_MONTHS = 12  # how far back the HR admin sees the count of reads
+
+
+def reads_of_conversations_of(employee_id: int):
+    """The reads of the conversations where `employee_id` is the employee: each event with
+    the reader's name, the conversation's leader and its start (the person's own page, and
+    their copy of everything)."""
+    return (
+        select(AuditEvent, User.name, Conversation.leader_id, Conversation.starts_at)
+        .join(Conversation, Conversation.id == AuditEvent.conversation_id)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.action == READ, Conversation.employee_id == employee_id)
+    )
 
 
 def reads_per_month(since: datetime) -> list[tuple[str, int]]:

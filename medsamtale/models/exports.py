@@ -54,12 +54,11 @@ class PersonalExport(db.Model):
 
     @property
     def problem(self) -> str | None:
-        """'used' or 'expired' when the link can no longer be used (a copy replaced by a
-        newer one counts as used)."""
+        """'used' or 'expired' when the link can no longer be used. (A copy replaced by a
+        newer one has no ZIP left: account/export.py's `take` then finds nothing, which
+        counts as used, without the ZIP being read here.)"""
         if self.used_at is not None:
             return "used"
         if self.ready_at is None or self.expires_at <= utcnow():
             return "expired"
-        if self.zip_data is None:
-            return "used"
         return None

@@ -140,9 +140,5 @@ class Keyring:
         return aead.decrypt(raw[:NONCE], raw[NONCE:], key_id.encode())
 
 
-def key_id_of(value: str) -> str:
-    return value[len(PREFIX):].partition("$")[0]
-
-
 def _derive(master: bytes) -> bytes:
     return HKDF(SHA256(), 32, salt=None, info=b"medsamtale system").derive(master)
