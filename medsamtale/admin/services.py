@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import dates
 from ..audit import record
 from ..auth import email_change
 from ..auth.services import RESET, WELCOME, send_password_link
@@ -210,10 +211,6 @@ def date_from_cell(cell: str) -> date | None:
     except ValueError:  # 31.02.2026
         return None
     return None
-
-
-def _day(value: date | None) -> str:
-    return value.strftime("%d.%m.%Y") if value else "–"
 
 
 def roles_from_cell(cell: str) -> tuple[list[str], list[str]]:
@@ -430,8 +427,8 @@ def _check_update(row: ImportRow, rows: list[ImportRow], existing: dict, role: s
                                   after=row.unit.name if row.unit else "–")))
     if row.ended_cell is not None and row.ended_on != user.employment_ended_on:
         row.changes.append(str(_l("end of employment: %(before)s → %(after)s",
-                                  before=_day(user.employment_ended_on),
-                                  after=_day(row.ended_on))))
+                                  before=dates.day(user.employment_ended_on, "short") or "–",
+                                  after=dates.day(row.ended_on, "short") or "–")))
     # The people who will still report to them after the file is imported.
     leaving = {r.email for r in rows if r.leader_email != user.email}
     staying = [p for p in user.reports if p.active and p.email not in leaving]
